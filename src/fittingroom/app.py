@@ -1,0 +1,50 @@
+"""create_app(settings): the FastAPI application with its routers, error handlers and lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from fittingroom import __version__
+from fittingroom.api import blobs, errors, health, tryon
+from fittingroom.config import Settings
+from fittingroom.services import Services
+
+DESCRIPTION = """Virtual try-on: send a photo of a person and of a garment, get the person wearing it.
+
+* **Job API** (`/api/tryon`): multipart upload, then poll the job for its step and progress.
+* `/health` reports models, GPU and dependencies.
+"""
+
+
+def create_app(settings: Settings | None = None, *, start_queue: bool = True) -> FastAPI:
+    """Build the app. Services are created (database migrated) at start-up, in the lifespan."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.build(settings)
+        app.state.services = services
+        if start_queue:
+            services.queue.start()
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPIOffline(
+        title="fittingroom",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(tryon.router)
+    app.include_router(health.router)
+    app.include_router(blobs.router)
+    logging.getLogger("fittingroom").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,68 @@
+"""Tables. Rows never leave the service: the API maps them to per-surface schemas.
+
+`tryon_sessions` holds every job from every surface (contracts.md section B's columns);
+`stored_files` every uploaded or produced blob.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StoredFile(Base):
+    __tablename__ = "stored_files"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    blob_key: Mapped[str] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)  # bytes
+    width: Mapped[int] = mapped_column(Integer)  # pixels, after EXIF orientation
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TryOnSession(Base):
+    """One try-on job. Its status, step and progress change only through `fittingroom.jobs.records`."""
+
+    __tablename__ = "tryon_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    person_file_id: Mapped[str] = mapped_column(ForeignKey("stored_files.id"))
+    garment_file_id: Mapped[str] = mapped_column(ForeignKey("stored_files.id"))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[str | None] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    result_file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_files.id"))
+    processing_time: Mapped[float | None] = mapped_column(Float)  # seconds, pipeline start to result stored
+    quality_score: Mapped[float | None] = mapped_column(Float)  # [0, 1]
+    confidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # signals, each in [0, 1]
+    provider: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_tryon_sessions_status_created", "status", "created_at"),)

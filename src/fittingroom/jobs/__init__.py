@@ -1,0 +1,1 @@
+"""Jobs: records (the one place a job's status changes), submission, the runner and the queues."""

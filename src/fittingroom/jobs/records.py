@@ -1,0 +1,180 @@
+"""The ONE module that changes a job's status, step and progress.
+
+Every transition is a single conditional UPDATE (`... WHERE status IN (allowed sources)`), so
+two processes racing on one job cannot both win and a terminal job never changes again:
+
+    queued --claim--> processing --complete--> completed
+       ^                  |  \\--fail-------> failed
+       \\--requeue--------/   (fail also from queued)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from fittingroom.db.models import TryOnSession, new_id, utcnow
+from fittingroom.db.session import transaction
+from fittingroom.jobs.status import JobStatus
+from fittingroom.pipeline.stages import Step
+
+SessionFactory = sessionmaker[Session]
+
+
+def create(
+    session: Session,
+    *,
+    person_file_id: str,
+    garment_file_id: str,
+    options: dict[str, Any],
+    user_id: str | None = None,
+) -> TryOnSession:
+    """Add a queued job to the caller's transaction and return it (its id is set)."""
+    job = TryOnSession(
+        id=new_id(),
+        status=JobStatus.QUEUED.value,
+        user_id=user_id,
+        person_file_id=person_file_id,
+        garment_file_id=garment_file_id,
+        options=options,
+        step=None,
+        progress=0,
+        attempts=0,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get(session: Session, job_id: str) -> TryOnSession | None:
+    return session.get(TryOnSession, job_id)
+
+
+def count_queued(factory: SessionFactory) -> int:
+    with factory() as session:
+        stmt = select(func.count()).select_from(TryOnSession).where(TryOnSession.status == JobStatus.QUEUED)
+        return int(session.scalar(stmt) or 0)
+
+
+def _transition(factory: SessionFactory, job_id: str, sources: tuple[JobStatus, ...], **values: Any) -> bool:
+    """Apply `values` if the job's status is one of `sources`. True when the row changed."""
+    values.setdefault("updated_at", utcnow())
+    with transaction(factory) as session:
+        result = session.execute(
+            update(TryOnSession)
+            .where(TryOnSession.id == job_id, TryOnSession.status.in_([s.value for s in sources]))
+            .values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim(factory: SessionFactory, job_id: str) -> bool:
+    """queued -> processing at the first step. False when another worker has it or it ended."""
+    return _transition(
+        factory,
+        job_id,
+        (JobStatus.QUEUED,),
+        status=JobStatus.PROCESSING.value,
+        step=Step.SEGMENTATION.value,
+        progress=Step.SEGMENTATION.progress,
+        attempts=TryOnSession.attempts + 1,
+        started_at=utcnow(),
+        error=None,
+    )
+
+
+def report_step(factory: SessionFactory, job_id: str, step: Step) -> bool:
+    """Record the step a processing job is in (and its contract progress)."""
+    return _transition(factory, job_id, (JobStatus.PROCESSING,), step=step.value, progress=step.progress)
+
+
+def complete(
+    factory: SessionFactory,
+    job_id: str,
+    *,
+    result_file_id: str,
+    provider: str,
+    processing_time: float,
+    quality_score: float | None,
+    confidence: dict[str, float] | None,
+) -> bool:
+    """processing -> completed, with the result and how it was made."""
+    now = utcnow()
+    return _transition(
+        factory,
+        job_id,
+        (JobStatus.PROCESSING,),
+        status=JobStatus.COMPLETED.value,
+        step=Step.DONE.value,
+        progress=Step.DONE.progress,
+        result_file_id=result_file_id,
+        provider=provider,
+        processing_time=processing_time,
+        quality_score=quality_score,
+        confidence=confidence,
+        finished_at=now,
+        updated_at=now,
+    )
+
+
+def fail(factory: SessionFactory, job_id: str, reason: str, provider: str | None = None) -> bool:
+    """queued/processing -> failed with a reason fit to show the client."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": JobStatus.FAILED.value,
+        "error": reason[:2000],
+        "finished_at": now,
+        "updated_at": now,
+    }
+    if provider is not None:
+        values["provider"] = provider
+    return _transition(factory, job_id, (JobStatus.QUEUED, JobStatus.PROCESSING), **values)
+
+
+def requeue_interrupted(factory: SessionFactory) -> list[str]:
+    """After a restart: processing jobs go back to queued. Returns all queued ids, oldest first."""
+    with transaction(factory) as session:
+        session.execute(
+            update(TryOnSession)
+            .where(TryOnSession.status == JobStatus.PROCESSING.value)
+            .values(status=JobStatus.QUEUED.value, step=None, progress=0, updated_at=utcnow())
+        )
+        rows = session.scalars(
+            select(TryOnSession.id)
+            .where(TryOnSession.status == JobStatus.QUEUED.value)
+            .order_by(TryOnSession.created_at)
+        )
+        return list(rows)
+
+
+class ProgressThrottle:
+    """A step callback that writes at most once per `min_interval_s`.
+
+    A step that arrives sooner is skipped (pollers see the next one); the final state is
+    written by `complete`/`fail`, which are never throttled (convention 7).
+    """
+
+    def __init__(
+        self,
+        write: Callable[[Step], object],
+        min_interval_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._write = write
+        self._min_interval = min_interval_s
+        self._clock = clock
+        self._last_write: float | None = None
+        self.written: list[Step] = []
+
+    def __call__(self, step: Step) -> None:
+        if step is Step.DONE:
+            return  # the terminal transition records it
+        now = self._clock()
+        if self._last_write is None or now - self._last_write >= self._min_interval:
+            self._write(step)
+            self.written.append(step)
+            self._last_write = now

@@ -1,0 +1,98 @@
+"""Running one job in a worker: claim it, render it, store the result, record the outcome.
+
+Shared by every queue backend. Whatever happens, a claimed job ends `completed` or `failed`
+with a reason; only the death of the process itself can interrupt it (the queue handles that).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fittingroom.db.models import StoredFile, TryOnSession
+from fittingroom.db.session import transaction
+from fittingroom.errors import FittingroomError
+from fittingroom.images import encode_image
+from fittingroom.jobs import records
+from fittingroom.providers.base import Provider, TryOnRequest
+from fittingroom.storage.base import BlobStore
+from fittingroom.storage.files import save_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerContext:
+    """What a worker process builds once at start and reuses for every job."""
+
+    factory: sessionmaker[Session]
+    store: BlobStore
+    provider: Provider
+    progress_min_interval_s: float = 0.05
+
+
+def run_job(ctx: WorkerContext, job_id: str) -> str:
+    """Run job `job_id` to a terminal state. Returns the final status value, or 'skipped'
+    when the job was not queued (already taken, finished or unknown)."""
+    if not records.claim(ctx.factory, job_id):
+        return "skipped"
+    started = time.perf_counter()
+    try:
+        with ctx.factory() as session:
+            job = session.get(TryOnSession, job_id)
+            assert job is not None  # claimed just now
+            person = session.get(StoredFile, job.person_file_id)
+            garment = session.get(StoredFile, job.garment_file_id)
+            options = dict(job.options or {})
+            user_id = job.user_id
+        if person is None or garment is None:
+            raise FittingroomError("Input files of this job are missing")
+        request = TryOnRequest(
+            person=ctx.store.get(person.blob_key),
+            garment=ctx.store.get(garment.blob_key),
+            category=options.get("category", "top"),
+            quality=options.get("quality", "standard"),
+            options=options,
+        )
+        throttle = records.ProgressThrottle(
+            lambda step: records.report_step(ctx.factory, job_id, step), ctx.progress_min_interval_s
+        )
+        result = ctx.provider.tryon(request, throttle)
+        data, media_type = encode_image(result.image, options.get("output_format", "png"))
+        height, width = result.image.shape[:2]
+        with transaction(ctx.factory) as session:
+            stored = save_file(
+                session,
+                ctx.store,
+                data,
+                media_type=media_type,
+                width=width,
+                height=height,
+                folder="results",
+                user_id=user_id,
+            )
+        records.complete(
+            ctx.factory,
+            job_id,
+            result_file_id=stored.id,
+            provider=ctx.provider.name,
+            processing_time=round(time.perf_counter() - started, 4),
+            quality_score=None,
+            confidence=result.confidence or None,
+        )
+        return "completed"
+    except FittingroomError as exc:
+        records.fail(ctx.factory, job_id, str(exc), provider=ctx.provider.name)
+        return "failed"
+    except Exception as exc:  # a bug must still end the job, with a reason, not leave it running
+        log.exception("job %s crashed", job_id)
+        records.fail(
+            ctx.factory,
+            job_id,
+            f"Internal error while rendering: {type(exc).__name__}",
+            provider=ctx.provider.name,
+        )
+        return "failed"

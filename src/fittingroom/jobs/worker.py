@@ -1,0 +1,47 @@
+"""A worker process's life: build its context once (models included), then run jobs on request.
+
+Used by the embedded queue (`pool.py`); the message protocol over its pipe is
+    parent -> worker: job id (str), or None to stop
+    worker -> parent: ("ready", load_seconds) once, then ("done", job_id, status) per job
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from multiprocessing.connection import Connection
+
+from fittingroom.config import Settings
+from fittingroom.db.session import make_engine, make_session_factory
+from fittingroom.jobs.runner import WorkerContext, run_job
+from fittingroom.providers.local import LocalProvider
+from fittingroom.storage import make_store
+
+
+def build_context(settings: Settings) -> WorkerContext:
+    """Open the database and store and load the models: once per worker process."""
+    engine = make_engine(settings.resolved_database_url)
+    return WorkerContext(
+        factory=make_session_factory(engine),
+        store=make_store(settings),
+        provider=LocalProvider(settings),
+        progress_min_interval_s=settings.progress_min_interval_s,
+    )
+
+
+def worker_main(settings: Settings, conn: Connection) -> None:
+    """Entry point of a spawned worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us over the pipe
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
+    ctx = build_context(settings)
+    load_seconds = getattr(ctx.provider, "models", None)
+    conn.send(("ready", getattr(load_seconds, "load_seconds", 0.0)))
+    while True:
+        try:
+            job_id = conn.recv()
+        except (EOFError, OSError):  # the server went away
+            return
+        if job_id is None:
+            return
+        status = run_job(ctx, job_id)
+        conn.send(("done", job_id, status))

@@ -1,0 +1,207 @@
+"""Garment parsing: separate a product photo's garment from its background; find its landmarks.
+
+Coordinates are pixels of the garment image, x right, y down. "Image-left" is smaller x.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from fittingroom.errors import NoGarmentDetected
+from fittingroom.pipeline.checks import check_rgb
+
+_ANALYSIS_SIDE = 320  # long side, pixels, at which the mask is computed
+
+
+def segment_garment(image: np.ndarray) -> np.ndarray:
+    """Garment mask of a product photo (flat-lay or ghost mannequin on a plain background).
+
+    image: uint8 (H, W, 3) RGB. Returns float32 (H, W) in [0, 1], soft at the edges.
+    The background colour is estimated from the border; the colour-distance mask seeds
+    GrabCut, which also separates light garments from light backgrounds. Raises
+    NoGarmentDetected when nothing plausible stands out from the background.
+    """
+    check_rgb(image, "garment image")
+    height, width = image.shape[:2]
+    scale = _ANALYSIS_SIDE / max(height, width)
+    small = cv2.resize(
+        image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    border = np.concatenate(
+        [
+            lab[:3].reshape(-1, 3),
+            lab[-3:].reshape(-1, 3),
+            lab[:, :3].reshape(-1, 3),
+            lab[:, -3:].reshape(-1, 3),
+        ]
+    )
+    background = np.median(border, axis=0)
+    distance = np.linalg.norm(lab - background, axis=2)
+    border_noise = float(np.percentile(np.linalg.norm(border - background, axis=1), 95))
+    seed = distance > max(8.0, 2.5 * border_noise)
+    seed = cv2.morphologyEx(seed.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # A white garment on a white background barely differs in colour, but its outline shows.
+    seed = np.maximum(seed, _edge_seed(small))
+    if seed.sum() < 0.01 * seed.size:
+        raise NoGarmentDetected()
+
+    # GrabCut: border is sure background, the colour-distinct core is sure foreground.
+    gc = np.full(seed.shape, cv2.GC_PR_BGD, np.uint8)
+    gc[seed > 0] = cv2.GC_PR_FGD
+    core = cv2.erode(seed, np.ones((5, 5), np.uint8))
+    gc[core > 0] = cv2.GC_FGD
+    gc[:2, :] = gc[-2:, :] = cv2.GC_BGD
+    gc[:, :2] = gc[:, -2:] = cv2.GC_BGD
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
+        cv2.grabCut(bgr, gc, (0, 0, 0, 0), bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+        mask = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
+    except cv2.error:
+        mask = seed
+    mask = _largest_component_filled(mask)
+    if mask.sum() < 0.02 * mask.size:
+        raise NoGarmentDetected()
+    full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(cv2.GaussianBlur(full, (0, 0), max(1.0, 0.6 / scale)) * 1.4 - 0.2, 0.0, 1.0)
+
+
+def _edge_seed(small: np.ndarray) -> np.ndarray:
+    """uint8 {0,1}: the filled outline of the largest closed edge contour of an RGB image."""
+    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (3, 3), 0)
+    edges = cv2.Canny(gray, 8, 24)
+    edges[:3, :] = edges[-3:, :] = 0  # the photo's own frame is not an outline
+    edges[:, :3] = edges[:, -3:] = 0
+    closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    filled = _largest_component_filled((closed > 0).astype(np.uint8))
+    if filled.sum() < 0.05 * filled.size:  # an open outline fills nothing useful
+        return np.zeros_like(filled)
+    return cv2.erode(filled, np.ones((3, 3), np.uint8))
+
+
+def _largest_component_filled(mask: np.ndarray) -> np.ndarray:
+    """Keep the largest 8-connected component of a uint8 {0,1} mask and fill its holes."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return np.zeros_like(mask)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    mask = (labels == largest).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(mask)
+    cv2.drawContours(filled, contours, -1, (1,), thickness=cv2.FILLED)
+    return filled
+
+
+def _run_through(row: np.ndarray, x: int) -> tuple[int, int] | None:
+    """(first, last) column of the run of True in a bool row that contains column x."""
+    if not 0 <= x < row.size or not row[x]:
+        return None
+    gaps_left = np.flatnonzero(~row[:x])
+    gaps_right = np.flatnonzero(~row[x:])
+    first = int(gaps_left[-1]) + 1 if gaps_left.size else 0
+    last = x + int(gaps_right[0]) - 1 if gaps_right.size else row.size - 1
+    return first, last
+
+
+@dataclass(frozen=True)
+class TopLandmarks:
+    """Landmarks of an upper-body garment seen from the front; float32 (2,) points each.
+
+    `left_*` is image-left. A sleeveless top has `left_cuff`/`right_cuff` equal to its armpits.
+    """
+
+    neck: np.ndarray
+    left_shoulder: np.ndarray
+    right_shoulder: np.ndarray
+    left_armpit: np.ndarray
+    right_armpit: np.ndarray
+    left_cuff: np.ndarray
+    right_cuff: np.ndarray
+    left_hem: np.ndarray
+    right_hem: np.ndarray
+
+    @property
+    def torso_width(self) -> float:
+        return float(self.right_hem[0] - self.left_hem[0])
+
+
+def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
+    """Landmarks of a top from its mask, float32 (H, W) in [0, 1].
+
+    The torso band is the garment's extent over 60-90 % of its height (below the sleeves);
+    what lies outside that band in the upper half is sleeve.
+    """
+    binary = mask > 0.5
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size < 8:
+        raise NoGarmentDetected()
+    top, bottom = int(rows[0]), int(rows[-1])
+    height = bottom - top + 1
+    lefts = np.array([np.argmax(r) if r.any() else -1 for r in binary], dtype=np.int64)
+    rights = np.array([len(r) - 1 - np.argmax(r[::-1]) if r.any() else -1 for r in binary], dtype=np.int64)
+
+    # Torso edges: in each row of the band, the run of garment pixels through the centre line.
+    # Long sleeves hang beside the torso; taking the outermost pixels would count them in.
+    center = int(round(float(np.median(np.nonzero(binary[top : top + max(1, height // 4)])[1]))))
+    band = np.arange(top + int(0.6 * height), top + int(0.9 * height) + 1)
+    runs = [r for y in band if (r := _run_through(binary[y], center)) is not None]
+    if not runs:
+        raise NoGarmentDetected()
+    torso_left = float(np.median([r[0] for r in runs]))
+    torso_right = float(np.median([r[1] for r in runs]))
+    extent = np.where(lefts >= 0, rights - lefts, 0)
+    # Sleeves that touch the torso join its run; the span just below the collar (the shoulder
+    # seams) bounds the torso then.
+    seam_row = top + int(0.14 * height)
+    if 0 < extent[seam_row] < torso_right - torso_left:
+        half = 0.5 * float(extent[seam_row])
+        mid = 0.5 * float(lefts[seam_row] + rights[seam_row])
+        torso_left, torso_right = mid - half, mid + half
+    torso_width = max(1.0, torso_right - torso_left)
+    center_x = 0.5 * (torso_left + torso_right)
+
+    # Shoulder height: first row whose extent reaches 85 % of the torso width.
+    wide = np.flatnonzero(extent >= 0.85 * torso_width)
+    shoulder_y = float(wide[0]) if wide.size else top + 0.1 * height
+    shoulder_y = min(shoulder_y, top + 0.25 * height)
+
+    def sleeve(side: int) -> tuple[np.ndarray, np.ndarray]:
+        """(armpit, cuff) on one side: side=-1 image-left, +1 image-right."""
+        edge = torso_left if side < 0 else torso_right
+        margin = 0.04 * torso_width
+        upper = slice(top, top + int(0.75 * height))
+        ys, xs = np.nonzero(binary[upper])
+        ys = ys + top
+        outside = (xs < edge - margin) if side < 0 else (xs > edge + margin)
+        if outside.sum() < 0.002 * torso_width * height:
+            armpit = np.array([edge, shoulder_y + 0.35 * torso_width], np.float32)
+            return armpit, armpit.copy()
+        sx, sy = xs[outside], ys[outside]
+        shoulder = np.array([edge, shoulder_y])
+        far = np.argmax((sx - shoulder[0]) ** 2 + (sy - shoulder[1]) ** 2)
+        cuff = np.array([sx[far], sy[far]], np.float32)
+        near = np.abs(sx - edge) < 3 * margin
+        armpit_y = float(sy[near].max()) if near.any() else shoulder_y + 0.35 * torso_width
+        # The cuff point is the outer corner; use the middle of the cuff edge instead.
+        cuff_pixels = (np.abs(sx - cuff[0]) + np.abs(sy - cuff[1])) < 0.12 * torso_width
+        cuff = np.array([sx[cuff_pixels].mean(), sy[cuff_pixels].mean()], np.float32)
+        return np.array([edge, armpit_y], np.float32), cuff
+
+    left_armpit, left_cuff = sleeve(-1)
+    right_armpit, right_cuff = sleeve(+1)
+    hem_y = float(bottom)
+    return TopLandmarks(
+        neck=np.array([center_x, float(top)], np.float32),
+        left_shoulder=np.array([torso_left, shoulder_y], np.float32),
+        right_shoulder=np.array([torso_right, shoulder_y], np.float32),
+        left_armpit=left_armpit,
+        right_armpit=right_armpit,
+        left_cuff=left_cuff,
+        right_cuff=right_cuff,
+        left_hem=np.array([torso_left, hem_y], np.float32),
+        right_hem=np.array([torso_right, hem_y], np.float32),
+    )

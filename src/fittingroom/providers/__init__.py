@@ -1,0 +1,1 @@
+"""Try-on providers: the `Provider` protocol and its implementations."""

@@ -1,0 +1,42 @@
+"""The long-lived objects the API needs, built once per server process from `Settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fittingroom.config import Settings
+from fittingroom.db.session import make_engine, make_session_factory, migrate
+from fittingroom.jobs.queue import JobQueue, make_queue
+from fittingroom.storage import make_store
+from fittingroom.storage.base import BlobStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    store: BlobStore
+    queue: JobQueue
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Create the data dir, migrate the database, open storage, make (not start) the queue."""
+        settings.ensure_data_dir()
+        engine = make_engine(settings.resolved_database_url)
+        migrate(engine)
+        factory = make_session_factory(engine)
+        return cls(
+            settings=settings,
+            engine=engine,
+            factory=factory,
+            store=make_store(settings),
+            queue=make_queue(settings, factory),
+        )
+
+    def close(self) -> None:
+        self.queue.stop()
+        self.engine.dispose()

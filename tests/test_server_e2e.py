@@ -1,0 +1,169 @@
+"""The real thing: `fittingroom serve` as a process, with real worker processes and models.
+
+Covers the full flow on fixture images, a worker killed mid-job, and a restart that resumes
+the jobs that were queued or running.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fittingroom.images import decode_rgb
+from tests import servers
+from tests.conftest import PERSON, PERSON_FULLBODY, SHIRT, TEE
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    data_dir: Path
+
+    def submit(self, person: Path = PERSON, garment: Path = TEE) -> str:
+        response = httpx.post(
+            f"{self.url}/api/tryon",
+            files={"person_image": person.read_bytes(), "clothing_image": garment.read_bytes()},
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["job_id"])
+
+    def poll(self, job_id: str) -> dict:  # type: ignore[type-arg]
+        return dict(httpx.get(f"{self.url}/api/tryon/{job_id}", timeout=30).json())
+
+    def wait_terminal(self, job_id: str, timeout: float = 90) -> dict:  # type: ignore[type-arg]
+        seen: dict = {}  # type: ignore[type-arg]
+
+        def done() -> bool:
+            seen.update(self.poll(job_id))
+            return seen["status"] in ("completed", "failed")
+
+        servers.wait_until(done, timeout, f"job {job_id}", interval=0.05)
+        return seen
+
+    def worker_pids(self) -> list[int]:
+        return [p for p in servers.children(self.process.pid) if "spawn_main" in servers.cmdline(p)]
+
+
+def launch(data_dir: Path, workers: int) -> Server:
+    port = servers.free_port()
+    env = {
+        "FITTINGROOM_DATA_DIR": str(data_dir),
+        "FITTINGROOM_WORKERS": str(workers),
+        "FITTINGROOM_PORT": str(port),
+    }
+    process = servers.start(
+        [str(servers.BIN / "fittingroom"), "serve"], env=env, log=data_dir.parent / f"server-{port}.log"
+    )
+    server = Server(process=process, url=f"http://127.0.0.1:{port}", data_dir=data_dir)
+    try:
+        servers.wait_until(
+            lambda: httpx.get(server.url + "/health").json()["models_loaded"],
+            120,
+            "server with models loaded",
+        )
+    except BaseException:
+        servers.stop(process)
+        raise
+    return server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    s = launch(tmp_path / "data", workers=2)
+    yield s
+    servers.stop(s.process)
+
+
+def test_full_flow_on_fixture_images(server: Server) -> None:
+    health = httpx.get(server.url + "/health").json()
+    assert health["status"] == "ok" and health["models_loaded"] is True
+    jobs = [server.submit(PERSON, TEE), server.submit(PERSON_FULLBODY, SHIRT)]
+    steps_seen: set[str] = set()
+    for job_id in jobs:
+        deadline = time.monotonic() + 90
+        while (body := server.poll(job_id))["status"] not in ("completed", "failed"):
+            assert body["status"] in ("pending", "processing")
+            if body["status"] == "processing":
+                steps_seen.add(body["step"])
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert body["status"] == "completed", body
+        image = decode_rgb(base64.b64decode(body["result_b64"]), max_pixels=10**8)
+        assert image.ndim == 3 and max(image.shape[:2]) == 1024
+    assert steps_seen <= {"segmentation", "pose", "warp", "inpainting", "blend"} and steps_seen
+
+
+def test_killed_worker_fails_its_job_and_is_replaced(tmp_path: Path) -> None:
+    server = launch(tmp_path / "data", workers=1)
+    try:
+        [worker] = server.worker_pids()
+        job_id = server.submit()
+        servers.wait_until(
+            lambda: server.poll(job_id)["status"] == "processing", 30, "job to start", interval=0.01
+        )
+        os.kill(worker, signal.SIGKILL)
+        body = server.wait_terminal(job_id, timeout=30)
+        assert body["status"] == "failed"
+        assert "worker process running this job died unexpectedly" in body["detail"]["error"]
+        assert httpx.get(server.url + "/health").status_code == 200  # the API kept answering
+        servers.wait_until(
+            lambda: httpx.get(server.url + "/health").json()["models_loaded"], 60, "replacement worker"
+        )
+        [replacement] = server.worker_pids()
+        assert replacement != worker
+        assert server.wait_terminal(server.submit())["status"] == "completed"
+    finally:
+        servers.stop(server.process)
+
+
+def test_restart_resumes_queued_and_running_jobs(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = launch(data_dir, workers=1)
+    try:
+        jobs = [first.submit() for _ in range(4)]
+        servers.wait_until(
+            lambda: first.poll(jobs[0])["status"] == "processing", 30, "first job to start", interval=0.01
+        )
+        before = [first.poll(j)["status"] for j in jobs]
+    finally:
+        servers.stop(first.process, sig=signal.SIGKILL)  # a crash: nothing gets to clean up
+    assert before.count("pending") >= 2, before  # jobs that only the restart can finish
+    second = launch(data_dir, workers=1)
+    try:
+        for job_id in jobs:
+            assert second.wait_terminal(job_id)["status"] == "completed"
+    finally:
+        servers.stop(second.process)
+
+
+def test_sigterm_stops_server_and_workers(tmp_path: Path) -> None:
+    server = launch(tmp_path / "data", workers=2)
+    workers = server.worker_pids()
+    assert len(workers) == 2
+    os.kill(server.process.pid, signal.SIGTERM)
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status tells why.
+    assert server.process.wait(timeout=30) in (0, -signal.SIGTERM)
+    log = (server.data_dir.parent / f"server-{server.url.rsplit(':', 1)[1]}.log").read_text()
+    assert "Application shutdown complete" in log
+    for pid in workers:
+        servers.wait_until(
+            lambda pid=pid: (
+                not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+            ),
+            10,
+            f"worker {pid} to exit",
+        )
+    servers.stop(server.process)
