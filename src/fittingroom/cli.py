@@ -49,14 +49,14 @@ def tryon(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the result")] = Path(
         "tryon.png"
     ),
-    category: Annotated[str, typer.Option(help="top, outerwear or dress")] = "top",
+    category: Annotated[str, typer.Option(help="top, bottom, dress or outerwear")] = "top",
     quality: Annotated[str, typer.Option(help="standard (1024 px) or hd (2048 px)")] = "standard",
 ) -> None:
     """Run one try-on in this process and write the image (format from the file extension)."""
     from fittingroom.images import OUTPUT_FORMATS, encode_image, inspect_image
     from fittingroom.jobs.submit import normalise_options
     from fittingroom.pipeline.stages import Step
-    from fittingroom.providers.base import TryOnRequest
+    from fittingroom.providers.base import GarmentPart, TryOnRequest
     from fittingroom.providers.local import LocalProvider
 
     settings = Settings()
@@ -91,16 +91,13 @@ def tryon(
             def on_step(step: Step) -> None:
                 progress.update(task, description=step.value, completed=step.progress)
 
-            result = provider.tryon(
-                TryOnRequest(
-                    person=inputs[0],
-                    garment=inputs[1],
-                    category=options["category"],
-                    quality=options["quality"],
-                    options=options,
-                ),
-                on_step,
+            request = TryOnRequest(
+                person=inputs[0],
+                garments=(GarmentPart(inputs[1], options["category"]),),
+                quality=options["quality"],
+                options=options,
             )
+            result = provider.tryon(request, on_step)
             progress.update(task, description="done", completed=100)
         data, _ = encode_image(result.image, output_format)
         output.write_bytes(data)

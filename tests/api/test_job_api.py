@@ -105,7 +105,6 @@ def test_unknown_or_malformed_id_is_404(harness: Harness, job_id: str) -> None:
         (files(PERSON.read_bytes()[:200], TEE.read_bytes()), {}, "Corrupt or truncated"),
         (files(PERSON.read_bytes(), TEE.read_bytes()), {"category": "hat"}, "Invalid category 'hat'"),
         (files(PERSON.read_bytes(), TEE.read_bytes()), {"quality": "ultra"}, "Invalid quality 'ultra'"),
-        (files(PERSON.read_bytes(), TEE.read_bytes()), {"category": "bottom"}, "not supported by provider"),
     ],
 )
 def test_bad_submissions_are_400_with_detail(harness: Harness, parts: dict, form: dict, message: str) -> None:

@@ -105,5 +105,5 @@ def test_no_person_and_no_garment_fail_clearly(models: Models) -> None:
 
 
 def test_unsupported_category_is_refused(models: Models) -> None:
-    with pytest.raises(InvalidOption, match="bottom"):
-        run_tryon(load(PERSON), load(TEE), models, category="bottom")
+    with pytest.raises(InvalidOption, match="shoes"):
+        run_tryon(load(PERSON), load(TEE), models, category="shoes")

@@ -17,7 +17,7 @@ from fittingroom.db.session import transaction
 from fittingroom.errors import FittingroomError
 from fittingroom.images import encode_image
 from fittingroom.jobs import records
-from fittingroom.providers.base import Provider, TryOnRequest
+from fittingroom.providers.base import GarmentPart, Provider, TryOnRequest
 from fittingroom.storage.base import BlobStore
 from fittingroom.storage.files import save_file
 
@@ -50,10 +50,12 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             user_id = job.user_id
         if person is None or garment is None:
             raise FittingroomError("Input files of this job are missing")
+        garment_part = GarmentPart(
+            ctx.store.get(garment.blob_key), options.get("category", "top"), options.get("style")
+        )
         request = TryOnRequest(
             person=ctx.store.get(person.blob_key),
-            garment=ctx.store.get(garment.blob_key),
-            category=options.get("category", "top"),
+            garments=(garment_part,),
             quality=options.get("quality", "standard"),
             options=options,
         )

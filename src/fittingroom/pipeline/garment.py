@@ -123,17 +123,30 @@ class TopLandmarks:
     right_cuff: np.ndarray
     left_hem: np.ndarray
     right_hem: np.ndarray
+    torso_left: float  # x of the torso's edges, below the sleeves
+    torso_right: float
 
     @property
     def torso_width(self) -> float:
-        return float(self.right_hem[0] - self.left_hem[0])
+        return float(self.torso_right - self.torso_left)
+
+    def has_sleeve(self, side: str) -> bool:
+        pit, cuff = (
+            (self.left_armpit, self.left_cuff) if side == "left" else (self.right_armpit, self.right_cuff)
+        )
+        return bool(np.linalg.norm(cuff - pit) > 1.0)
 
 
-def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
-    """Landmarks of a top from its mask, float32 (H, W) in [0, 1].
+def find_top_landmarks(
+    mask: np.ndarray, torso_band: tuple[float, float] = (0.6, 0.9), sleeve_depth: float = 0.75
+) -> TopLandmarks:
+    """Landmarks of a top (or dress) from its mask, float32 (H, W) in [0, 1].
 
-    The torso band is the garment's extent over 60-90 % of its height (below the sleeves);
-    what lies outside that band in the upper half is sleeve.
+    The torso band is the garment's extent over `torso_band` of its height (below the
+    sleeves; a dress's bodice sits higher, at (0.3, 0.45)); what lies outside that band in
+    the upper three quarters is sleeve. The hem points are the real extents of the bottom
+    rows (a flared skirt is wider than the torso). Sleeves are searched in the top
+    `sleeve_depth` of the height (a dress: 0.4, above its skirt).
     """
     binary = mask > 0.5
     rows = np.flatnonzero(binary.any(axis=1))
@@ -147,7 +160,7 @@ def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
     # Torso edges: in each row of the band, the run of garment pixels through the centre line.
     # Long sleeves hang beside the torso; taking the outermost pixels would count them in.
     center = int(round(float(np.median(np.nonzero(binary[top : top + max(1, height // 4)])[1]))))
-    band = np.arange(top + int(0.6 * height), top + int(0.9 * height) + 1)
+    band = np.arange(top + int(torso_band[0] * height), top + int(torso_band[1] * height) + 1)
     runs = [r for y in band if (r := _run_through(binary[y], center)) is not None]
     if not runs:
         raise NoGarmentDetected()
@@ -173,7 +186,7 @@ def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
         """(armpit, cuff) on one side: side=-1 image-left, +1 image-right."""
         edge = torso_left if side < 0 else torso_right
         margin = 0.04 * torso_width
-        upper = slice(top, top + int(0.75 * height))
+        upper = slice(top, top + int(sleeve_depth * height))
         ys, xs = np.nonzero(binary[upper])
         ys = ys + top
         outside = (xs < edge - margin) if side < 0 else (xs > edge + margin)
@@ -186,6 +199,8 @@ def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
         cuff = np.array([sx[far], sy[far]], np.float32)
         near = np.abs(sx - edge) < 3 * margin
         armpit_y = float(sy[near].max()) if near.any() else shoulder_y + 0.35 * torso_width
+        # A long sleeve hanging beside the torso touches it far below the armpit.
+        armpit_y = float(np.clip(armpit_y, shoulder_y + 0.2 * torso_width, shoulder_y + 0.5 * torso_width))
         # The cuff point is the outer corner; use the middle of the cuff edge instead.
         cuff_pixels = (np.abs(sx - cuff[0]) + np.abs(sy - cuff[1])) < 0.12 * torso_width
         cuff = np.array([sx[cuff_pixels].mean(), sy[cuff_pixels].mean()], np.float32)
@@ -193,6 +208,10 @@ def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
 
     left_armpit, left_cuff = sleeve(-1)
     right_armpit, right_cuff = sleeve(+1)
+    hem_rows = np.arange(max(top, bottom - max(2, int(0.03 * height))), bottom + 1)
+    hem_rows = hem_rows[lefts[hem_rows] >= 0]
+    hem_left = min(torso_left, float(np.median(lefts[hem_rows])))
+    hem_right = max(torso_right, float(np.median(rights[hem_rows])))
     hem_y = float(bottom)
     return TopLandmarks(
         neck=np.array([center_x, float(top)], np.float32),
@@ -202,6 +221,111 @@ def find_top_landmarks(mask: np.ndarray) -> TopLandmarks:
         right_armpit=right_armpit,
         left_cuff=left_cuff,
         right_cuff=right_cuff,
-        left_hem=np.array([torso_left, hem_y], np.float32),
-        right_hem=np.array([torso_right, hem_y], np.float32),
+        left_hem=np.array([hem_left, hem_y], np.float32),
+        right_hem=np.array([hem_right, hem_y], np.float32),
+        torso_left=torso_left,
+        torso_right=torso_right,
+    )
+
+
+def split_top(mask: np.ndarray, marks: TopLandmarks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(torso, left sleeve, right sleeve) parts of a top's float32 (H, W) mask.
+
+    Sleeves are what lies beyond the torso's edges (image-left / image-right); the torso
+    part keeps a small margin so that the seams overlap instead of leaving a gap.
+    """
+    xs = np.arange(mask.shape[1], dtype=np.float32)[None, :]
+    margin = 0.03 * marks.torso_width
+    left = xs < marks.torso_left - margin
+    right = xs > marks.torso_right + margin
+    torso = mask * ((xs >= marks.torso_left - 2 * margin) & (xs <= marks.torso_right + 2 * margin))
+    return torso.astype(np.float32), (mask * left).astype(np.float32), (mask * right).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class BottomLandmarks:
+    """Landmarks of trousers, shorts or a skirt seen from the front; float32 (2,) points.
+
+    For a skirt (`is_skirt`), the leg points are the hem's corners and `crotch` its centre.
+    """
+
+    waist_left: np.ndarray
+    waist_right: np.ndarray
+    crotch: np.ndarray
+    left_hem_outer: np.ndarray
+    left_hem_inner: np.ndarray
+    right_hem_inner: np.ndarray
+    right_hem_outer: np.ndarray
+    is_skirt: bool
+
+    @property
+    def waist_width(self) -> float:
+        return float(self.waist_right[0] - self.waist_left[0])
+
+    @property
+    def waist_center(self) -> np.ndarray:
+        return 0.5 * (self.waist_left + self.waist_right)
+
+    def leg_axis(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """(root at the waist, tip at the opening's centre) of one leg."""
+        if side == "left":
+            root = 0.5 * (self.waist_left + self.waist_center)
+            tip = 0.5 * (self.left_hem_outer + self.left_hem_inner)
+        else:
+            root = 0.5 * (self.waist_right + self.waist_center)
+            tip = 0.5 * (self.right_hem_outer + self.right_hem_inner)
+        return root.astype(np.float32), tip.astype(np.float32)
+
+
+def find_bottom_landmarks(mask: np.ndarray) -> BottomLandmarks:
+    """Waistband, crotch and leg openings from a bottom's float32 (H, W) mask.
+
+    The crotch is where the background gap between the legs ends, scanning up the centre
+    line from the hem; no gap (or a very short one) means a skirt.
+    """
+    binary = mask > 0.5
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size < 8:
+        raise NoGarmentDetected()
+    top, bottom = int(rows[0]), int(rows[-1])
+    height = bottom - top + 1
+    waist_y = top + max(1, int(0.02 * height))
+    waist_cols = np.flatnonzero(binary[waist_y])
+    if waist_cols.size < 2:
+        raise NoGarmentDetected()
+    waist_left, waist_right = float(waist_cols[0]), float(waist_cols[-1])
+    center = int(round(0.5 * (waist_left + waist_right)))
+
+    column = binary[top : bottom + 1, center]
+    filled = np.flatnonzero(column)
+    crotch_y = float(top + filled[-1]) if filled.size else float(bottom)
+    is_skirt = crotch_y > bottom - 0.12 * height
+
+    def opening(side: str) -> tuple[np.ndarray, np.ndarray]:
+        half = binary[:, :center] if side == "left" else binary[:, center:]
+        offset = 0 if side == "left" else center
+        half_rows = np.flatnonzero(half.any(axis=1))
+        y = int(half_rows[-1]) if half_rows.size else bottom
+        band = half[max(top, y - max(2, int(0.03 * height))) : y + 1]
+        cols = np.flatnonzero(band.any(axis=0)) + offset
+        if cols.size == 0:
+            cols = np.array([center, center])
+        outer, inner = (cols[0], cols[-1]) if side == "left" else (cols[-1], cols[0])
+        return np.array([outer, y], np.float32), np.array([inner, y], np.float32)
+
+    left_outer, left_inner = opening("left")
+    right_outer, right_inner = opening("right")
+    if is_skirt:
+        hem_mid = 0.5 * (left_outer + right_outer)
+        left_inner = right_inner = hem_mid.astype(np.float32)
+        crotch_y = float(hem_mid[1])
+    return BottomLandmarks(
+        waist_left=np.array([waist_left, waist_y], np.float32),
+        waist_right=np.array([waist_right, waist_y], np.float32),
+        crotch=np.array([center, crotch_y], np.float32),
+        left_hem_outer=left_outer,
+        left_hem_inner=left_inner,
+        right_hem_inner=right_inner,
+        right_hem_outer=right_outer,
+        is_skirt=bool(is_skirt),
     )

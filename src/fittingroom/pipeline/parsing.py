@@ -1,6 +1,13 @@
-"""Person parsing (first version): skin calibrated on the face, and the regions a top touches.
+"""Person parsing from pose landmarks, the person mask and a skin model calibrated on the face.
 
-Masks are bool (H, W) unless stated. Coordinates as in `pose`.
+Masks are bool (H, W). Coordinates as in `pose`. The parts:
+    head         face, hair and neck above the collar line (always in front of garments)
+    hair         hair, also where it falls over the shoulders (in front of garments)
+    hands        hands and wrists (in front of garments)
+    arms, legs   bands around the arm and leg bones, wherever the limbs are
+    forearm_skin bare forearm skin (in front of a garment's body panel, behind its sleeves)
+    body_core    where the body itself is (torso, limbs, neck): bare skin when uncovered
+    upper_clothing, lower_clothing   what the current top / bottom cover
 """
 
 from __future__ import annotations
@@ -10,24 +17,36 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from fittingroom.pipeline.placement import BodyFrame
 from fittingroom.pipeline.pose import BodyPose, Landmark
+
+GENERIC_SKIN = (np.array([150.0, 110.0]), np.diag([120.0, 120.0]))  # (Cr, Cb) when no face is visible
 
 
 @dataclass(frozen=True)
 class PersonParse:
-    person: np.ndarray  # bool, the person's silhouette
-    skin: np.ndarray  # bool, skin-coloured pixels of the person
-    head: np.ndarray  # bool, face, hair and neck above the collar line: always in front
-    hands: np.ndarray  # bool, hands and wrists: in front of a top
-    upper_clothing: np.ndarray  # bool, what the current top covers (to be replaced)
-    collar_y: float  # collar line, pixels
+    person: np.ndarray
+    skin: np.ndarray
+    head: np.ndarray
+    hair: np.ndarray
+    hands: np.ndarray
+    arms: np.ndarray
+    legs: np.ndarray
+    forearm_skin: np.ndarray
+    body_core: np.ndarray
+    upper_clothing: np.ndarray
+    lower_clothing: np.ndarray
+    skin_rgb: np.ndarray  # float32 (3,), the face's median colour
+    collar_y: float
+
+    @property
+    def in_front(self) -> np.ndarray:
+        """What stays in front of every garment layer."""
+        return self.head | self.hair | self.hands
 
 
-def skin_model(image: np.ndarray, pose: BodyPose) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and covariance of (Cr, Cb) over the face between eyes and mouth.
-
-    image: uint8 (H, W, 3) RGB. Returns float64 (2,), (2, 2).
-    """
+def skin_model(image: np.ndarray, pose: BodyPose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean (Cr, Cb), covariance 2x2, median RGB) over the face between the eyes and the mouth."""
     ycrcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)
     eyes = 0.5 * (pose[Landmark.LEFT_EYE] + pose[Landmark.RIGHT_EYE])
     mouth = 0.5 * (pose[Landmark.MOUTH_LEFT] + pose[Landmark.MOUTH_RIGHT])
@@ -36,42 +55,115 @@ def skin_model(image: np.ndarray, pose: BodyPose) -> tuple[np.ndarray, np.ndarra
     half = int(max(2, 0.6 * eye_gap))
     x, y = int(center[0]), int(center[1])
     h, w = image.shape[:2]
-    patch = ycrcb[max(0, y - half) : min(h, y + half), max(0, x - half) : min(w, x + half), 1:]
-    samples = patch.reshape(-1, 2).astype(np.float64)
-    if len(samples) < 10:  # face out of frame: a broad generic skin prior
-        return np.array([150.0, 110.0]), np.diag([120.0, 120.0])
-    cov = np.cov(samples.T) + np.diag([9.0, 9.0])  # floor so that a flat patch is not too strict
-    return samples.mean(axis=0), cov
+    box = (slice(max(0, y - half), min(h, y + half)), slice(max(0, x - half), min(w, x + half)))
+    samples = ycrcb[box][..., 1:].reshape(-1, 2).astype(np.float64)
+    if len(samples) < 10:
+        return GENERIC_SKIN[0], GENERIC_SKIN[1], np.array([200.0, 160.0, 140.0], np.float32)
+    cov = np.cov(samples.T) + np.diag([9.0, 9.0])  # a floor, so that a flat patch is not too strict
+    rgb = np.median(image[box].reshape(-1, 3).astype(np.float32), axis=0)
+    return samples.mean(axis=0), cov, rgb
 
 
 def skin_mask(image: np.ndarray, mean: np.ndarray, cov: np.ndarray, threshold: float = 3.0) -> np.ndarray:
-    """Pixels within `threshold` Mahalanobis units of the skin model. bool (H, W)."""
+    """Pixels within `threshold` Mahalanobis units of the (Cr, Cb) skin model."""
     crcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(np.float32) - mean.astype(np.float32)
     inv = np.linalg.inv(cov).astype(np.float32)
-    d2 = (crcb @ inv * crcb).sum(axis=2)
-    return d2 < threshold**2
+    return (crcb @ inv * crcb).sum(axis=2) < threshold**2
+
+
+def band_around(bones: list[np.ndarray], radius: float, shape: tuple[int, int]) -> np.ndarray:
+    """Pixels within `radius` of a polyline of points."""
+    canvas = np.zeros(shape, np.uint8)
+    thickness = max(1, int(round(2 * radius)))
+    for a, b in zip(bones, bones[1:], strict=False):
+        cv2.line(canvas, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), (1,), thickness=thickness)
+    return canvas > 0
+
+
+def tapered_band(points: list[np.ndarray], radii: list[float], shape: tuple[int, int]) -> np.ndarray:
+    """Pixels within a limb whose radius varies linearly from joint to joint (thigh to ankle)."""
+    canvas = np.zeros(shape, np.uint8)
+    for (a, ra), (b, rb) in zip(
+        zip(points, radii, strict=True), list(zip(points, radii, strict=True))[1:], strict=False
+    ):
+        d = b - a
+        n = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-6)
+        quad = np.array([a + n * ra, b + n * rb, b - n * rb, a - n * ra], np.int32)
+        cv2.fillConvexPoly(canvas, quad, (1,))
+    for point, radius in zip(points, radii, strict=True):
+        cv2.circle(canvas, (int(point[0]), int(point[1])), int(radius), (1,), thickness=-1)
+    return canvas > 0
+
+
+def _like(lab: np.ndarray, point: np.ndarray, half: int, floor: float = 18.0) -> np.ndarray:
+    """Pixels whose Lab colour is near the mean of a square patch around `point`."""
+    h, w = lab.shape[:2]
+    x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
+    patch = lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
+    spread = float(np.linalg.norm(patch.std(axis=0)))
+    return np.linalg.norm(lab - patch.mean(axis=0), axis=2) < max(floor, 2.5 * spread)
 
 
 def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
-    """Split the person into the parts a top interacts with."""
+    """Split the person into the parts garments interact with."""
     h, w = image.shape[:2]
+    shape = (h, w)
+    body = BodyFrame.from_pose(pose)
+    span = body.shoulder_span
     person = pose.person_mask > 0.5
-    mean, cov = skin_model(image, pose)
+    mean, cov, skin_rgb = skin_model(image, pose)
     skin = skin_mask(image, mean, cov) & person
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
 
-    l_sh, r_sh = pose[Landmark.LEFT_SHOULDER], pose[Landmark.RIGHT_SHOULDER]
-    mid_sh = 0.5 * (l_sh + r_sh)
-    mouth = 0.5 * (pose[Landmark.MOUTH_LEFT] + pose[Landmark.MOUTH_RIGHT])
-    collar_y = float(mid_sh[1] - 0.35 * (mid_sh[1] - mouth[1]))
-
+    mid_sh = body.mid_shoulder
+    collar_y = float(mid_sh[1] - 0.35 * (mid_sh[1] - body.mouth[1]))
     ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None, :]
     head = person & (ys < collar_y)
-    # The neck's skin just below the collar line stays visible too.
-    head |= skin & (ys < mid_sh[1]) & (np.abs(np.arange(w)[None, :] - mid_sh[0]) < 0.35 * pose.shoulder_width)
+    neck = skin & (ys < mid_sh[1]) & (np.abs(xs - mid_sh[0]) < 0.35 * span)
+    head |= neck
 
-    hands = np.zeros((h, w), np.uint8)
-    radius = int(max(6, 0.22 * pose.shoulder_width))
+    # Hair: colour of the head's top, if that is not skin (a shaved head has no hair model).
+    eyes_y = float(0.5 * (pose[Landmark.LEFT_EYE][1] + pose[Landmark.RIGHT_EYE][1]))
+    column = person[:, int(np.clip(pose[Landmark.NOSE][0], 0, w - 1))]
+    head_top = float(np.argmax(column)) if column.any() else eyes_y - 0.3 * span
+    hair_point = np.array([pose[Landmark.NOSE][0], head_top + 0.25 * (eyes_y - head_top)])
+    hair = np.zeros(shape, bool)
+    hx, hy = int(np.clip(hair_point[0], 0, w - 1)), int(np.clip(hair_point[1], 0, h - 1))
+    if eyes_y - head_top > 4 and not skin[hy, hx]:
+        near_head = (np.abs(xs - mid_sh[0]) < 0.75 * span) & (ys < mid_sh[1] + 0.45 * body.torso_length)
+        hair = person & near_head & _like(lab, hair_point, int(max(2, 0.04 * span)), floor=14.0) & ~skin
+        # Below the collar, trust only hair that grows from the head, and not at all when the
+        # clothing there has the hair's colour (dark hair on a dark jacket).
+        probes = [
+            sh + 0.3 * (mid_sh - sh) + body.torso_axis * 0.12 * body.torso_length for sh in body.shoulders
+        ]
+        hair_colour = lab[hy, hx]
+        if any(
+            np.linalg.norm(lab[int(np.clip(p[1], 0, h - 1)), int(np.clip(p[0], 0, w - 1))] - hair_colour)
+            < 25.0
+            for p in probes
+        ):
+            hair &= ys < collar_y
+        else:
+            hair &= ys < mid_sh[1] + 0.3 * body.torso_length
+            count, labels = cv2.connectedComponents(hair.astype(np.uint8), connectivity=8)
+            rooted = np.unique(labels[(ys < collar_y).squeeze(1)][hair[(ys < collar_y).squeeze(1)]])
+            hair = np.isin(labels, rooted[rooted > 0]) if count > 1 else hair
+
+    arm_radius = 0.16 * span
+    arms = band_around(body.arm(0), arm_radius, shape) | band_around(body.arm(1), arm_radius, shape)
+    forearms = band_around([body.elbows[0], body.wrists[0]], arm_radius, shape) | band_around(
+        [body.elbows[1], body.wrists[1]], arm_radius, shape
+    )
+    legs = np.zeros(shape, bool)
+    for side in (0, 1):  # thigh, knee and ankle radii, fractions of the shoulder span
+        joints = [body.hips[side], body.knees[side], body.ankles[side]]
+        legs |= tapered_band(joints, [0.24 * span, 0.14 * span, 0.09 * span], shape)
+
+    hands = np.zeros(shape, np.uint8)
+    radius = int(max(6, 0.22 * span))
     for wrist, index in (
         (Landmark.LEFT_WRIST, Landmark.LEFT_INDEX),
         (Landmark.RIGHT_WRIST, Landmark.RIGHT_INDEX),
@@ -81,24 +173,34 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
             cv2.circle(hands, (int(center[0]), int(center[1])), radius, (1,), thickness=-1)
     hands_mask = (hands > 0) & skin
 
-    hip_y = float(0.5 * (pose[Landmark.LEFT_HIP][1] + pose[Landmark.RIGHT_HIP][1]))
-    torso_len = max(hip_y - mid_sh[1], 1.0)
-    lower = min(float(h), hip_y + 0.2 * torso_len)
-    # The current top: non-skin pixels of the upper body whose colour is close to the chest's.
-    chest = mid_sh + 0.35 * (0.5 * (pose[Landmark.LEFT_HIP] + pose[Landmark.RIGHT_HIP]) - mid_sh)
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
-    half = int(max(2, 0.12 * pose.shoulder_width))
-    cx, cy = int(np.clip(chest[0], 0, w - 1)), int(np.clip(chest[1], 0, h - 1))
-    patch = lab[max(0, cy - half) : cy + half + 1, max(0, cx - half) : cx + half + 1].reshape(-1, 3)
-    spread = float(np.linalg.norm(patch.std(axis=0)))
-    distance = np.linalg.norm(lab - patch.mean(axis=0), axis=2)
-    like_chest = distance < max(18.0, 2.5 * spread)
-    upper_clothing = person & ~skin & ~head & like_chest & (ys >= collar_y) & (ys <= lower)
+    torso = np.zeros(shape, np.uint8)
+    waist_l, waist_r = body.waist()
+    quad = np.array([body.shoulders[0], body.shoulders[1], waist_r, waist_l], np.int32)
+    cv2.fillConvexPoly(torso, quad, (1,))
+    body_core = (torso > 0) | arms | legs | neck
+
+    hip_y = float(body.mid_hip[1])
+    chest = mid_sh + 0.35 * (body.mid_hip - mid_sh)
+    sample = int(max(2, 0.12 * span))
+    upper_rows = (ys >= collar_y) & (ys <= min(float(h), hip_y + 0.25 * body.torso_length))
+    upper_clothing = person & ~skin & ~head & ~hair & upper_rows & _like(lab, chest, sample)
+    lower_clothing = np.zeros(shape, bool)
+    for side in (0, 1):
+        thigh = 0.5 * (body.hips[side] + body.knees[side])
+        lower_clothing |= _like(lab, thigh, int(max(2, 0.08 * span)))
+    lower_clothing &= person & ~skin & (ys >= float(waist_l[1]) - 0.05 * body.torso_length)
     return PersonParse(
         person=person,
         skin=skin,
         head=head,
+        hair=hair,
         hands=hands_mask,
+        arms=arms,
+        legs=legs,
+        forearm_skin=forearms & skin & ~head,
+        body_core=body_core,
         upper_clothing=upper_clothing,
+        lower_clothing=lower_clothing,
+        skin_rgb=skin_rgb.astype(np.float32),
         collar_y=collar_y,
     )

@@ -1,40 +1,58 @@
-"""The local try-on, as a recipe: validate, then five numbered stages, a callback after each.
+"""The local try-on, as a recipe: validate, then five numbered stages, a callback before each.
 
-    result = run_tryon(person_rgb, garment_rgb, models, category="top", on_step=print)
+    result = run_outfit(person_rgb, [GarmentInput(bottom, "bottom"), GarmentInput(top, "top")], models)
+    result = run_tryon(person_rgb, garment_rgb, models, category="top")   # one garment
 
-Every stage reports its `Step` (and so the contract's progress) *before* it runs, so a poller
-sees the stage that is in progress.
+Garments are drawn in the order given, which is the outfit plan's z-order (bottom, then top,
+dress, outerwear). Every stage reports its `Step` (and so the contract's progress) before it
+runs, so a poller sees the stage in progress.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from fittingroom.errors import InvalidOption
-from fittingroom.pipeline import blend, garment, inpaint, parsing, placement, pose, warp
+from fittingroom.pipeline import blend, garment, inpaint, parsing, placement, pose
 from fittingroom.pipeline.checks import check_rgb
+from fittingroom.pipeline.fit import Layer, render_layer
 from fittingroom.pipeline.models import Models
 from fittingroom.pipeline.pose import Landmark
 from fittingroom.pipeline.stages import Step
 
-#: Categories the local pipeline renders. Upper-body garments share one model of the body.
-SUPPORTED_CATEGORIES = ("top", "outerwear", "dress")
+#: Categories the local pipeline renders.
+SUPPORTED_CATEGORIES = ("top", "bottom", "dress", "outerwear")
+STYLES = {"top": ("untucked", "tucked"), "outerwear": ("closed", "open")}
+MAX_GARMENTS = 4
 
 StepCallback = Callable[[Step], None]
+
+
+@dataclass(frozen=True)
+class GarmentInput:
+    """One garment of an outfit. image: uint8 (H, W, 3) RGB product photo.
+
+    style: for a top "untucked" (default) or "tucked" (only matters over a bottom);
+    for outerwear "closed" (default) or "open".
+    """
+
+    image: np.ndarray
+    category: str = "top"
+    style: str | None = None
 
 
 @dataclass(frozen=True)
 class ConfidenceSignals:
     """What a quality score uses; every field in [0, 1]."""
 
-    pose_visibility: float  # mean MediaPipe visibility of shoulders, elbows and hips
+    pose_visibility: float  # mean MediaPipe visibility of the joints the outfit is fitted to
     mask_certainty: float  # how decisive the person mask is (1 = every pixel 0 or 1)
-    garment_coverage: float  # share of the torso that the new garment covers
+    garment_coverage: float  # share of the old clothing in the target regions now covered
     synthesized_fraction: float  # share of the person's pixels that had to be invented
 
     def as_dict(self) -> dict[str, float]:
@@ -59,6 +77,19 @@ def fit_to_side(image: np.ndarray, max_side: int) -> np.ndarray:
     )
 
 
+def validate_outfit(garments: Sequence[GarmentInput]) -> None:
+    """Raise InvalidOption for an empty or oversized outfit, an unknown category or style."""
+    if not 1 <= len(garments) <= MAX_GARMENTS:
+        raise InvalidOption(f"An outfit has 1 to {MAX_GARMENTS} garments, got {len(garments)}")
+    for item in garments:
+        check_rgb(item.image, f"{item.category} image")
+        if item.category not in SUPPORTED_CATEGORIES:
+            raise InvalidOption(f"The local pipeline cannot render category '{item.category}'")
+        allowed = STYLES.get(item.category, ())
+        if item.style is not None and item.style not in allowed:
+            raise InvalidOption(f"Style '{item.style}' does not apply to a {item.category}")
+
+
 def run_tryon(
     person_image: np.ndarray,
     garment_image: np.ndarray,
@@ -68,16 +99,28 @@ def run_tryon(
     max_side: int = 1024,
     on_step: StepCallback | None = None,
 ) -> TryOnResult:
-    """Dress the person in the garment.
+    """Dress the person in one garment (see `run_outfit`)."""
+    return run_outfit(
+        person_image, [GarmentInput(garment_image, category)], models, max_side=max_side, on_step=on_step
+    )
 
-    person_image, garment_image: uint8 (H, W, 3) RGB. Returns the person at up to
-    `max_side` px on the long side. Raises NoPersonDetected / NoGarmentDetected (job
-    failures with a message) and InvalidOption for a category this pipeline cannot render.
+
+def run_outfit(
+    person_image: np.ndarray,
+    garments: Sequence[GarmentInput],
+    models: Models,
+    *,
+    max_side: int = 1024,
+    on_step: StepCallback | None = None,
+) -> TryOnResult:
+    """Dress the person in 1-4 garments, drawn in the given (z) order.
+
+    person_image: uint8 (H, W, 3) RGB. Returns the person at up to `max_side` px on the long
+    side. Raises NoPersonDetected / NoGarmentDetected (job failures with a message) and
+    InvalidOption for an outfit this pipeline cannot render.
     """
     check_rgb(person_image, "person image")
-    check_rgb(garment_image, "garment image")
-    if category not in SUPPORTED_CATEGORIES:
-        raise InvalidOption(f"The local pipeline cannot render category '{category}' yet")
+    validate_outfit(garments)
     report = on_step or (lambda _step: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -90,62 +133,140 @@ def run_tryon(
 
     person = fit_to_side(person_image, max_side)
     height, width = person.shape[:2]
+    categories = [g.category for g in garments]
 
-    # 1. Segmentation: the person's silhouette (with the pose, one network pass) and the garment's.
+    # 1. Segmentation: the person's silhouette (with the pose, one network pass) and each garment's.
     report(Step.SEGMENTATION)
-    body = pose.detect_pose(person, models)
-    garment_rgb = fit_to_side(garment_image, max(1024, max_side))
-    garment_mask = garment.segment_garment(garment_rgb)
+    body_pose = pose.detect_pose(person, models)
+    garment_rgbs = [fit_to_side(g.image, 1024) for g in garments]
+    garment_masks = [garment.segment_garment(rgb) for rgb in garment_rgbs]
     lap(Step.SEGMENTATION)
 
-    # 2. Pose: body parts of the person, landmarks of the garment, and how they correspond.
+    # 2. Pose: the person's parts and skeleton; each garment's landmarks and placement.
     report(Step.POSE)
-    parts = parsing.parse_person(person, body)
-    garment_points = garment.find_top_landmarks(garment_mask)
-    place = placement.place_top(garment_points, body)
+    parts = parsing.parse_person(person, body_pose)
+    frame = placement.BodyFrame.from_pose(body_pose)
+    fitted = [_place(g.category, mask, frame) for g, mask in zip(garments, garment_masks, strict=True)]
     lap(Step.POSE)
 
-    # 3. Warp: bend the garment onto the torso and along the arms.
+    # 3. Warp: each garment's body panel smoothly, each sleeve and trouser leg along its bones.
     report(Step.WARP)
-    to_garment = warp.fit_tps(place.body, place.garment, smoothing=0.05)
-    x0, y0 = place.body.min(axis=0) - 0.25 * body.shoulder_width
-    x1, y1 = place.body.max(axis=0) + 0.25 * body.shoulder_width
-    warped, warped_mask = warp.warp_image(
-        garment_rgb,
-        garment_mask,
-        to_garment,
-        (height, width),
-        roi=(int(x0), int(y0), int(x1) + 1, int(y1) + 1),
-    )
-    in_front = parts.head | parts.hands
-    warped_mask[in_front] = 0.0
+    layers = [
+        render_layer(g.category, rgb, panel, limbs, place, (height, width))
+        for g, rgb, (place, panel, limbs) in zip(garments, garment_rgbs, fitted, strict=True)
+    ]
+    for item, layer, (place, _, _) in zip(garments, layers, fitted, strict=True):
+        _apply_style(item, layer, place, layers, fitted, frame)
+        layer.alpha[parts.in_front] = 0.0
+        # Bare forearms in front of the body stay in front of a body panel, behind a sleeve.
+        panel_only = parts.forearm_skin & (layer.limb_alpha < 0.5)
+        layer.alpha[panel_only] = 0.0
+    coverage = np.max([layer.alpha for layer in layers], axis=0)
     lap(Step.WARP)
 
-    # 4. Inpainting: where the old top shows and the new one will not cover, restore what is behind.
+    # 4. Inpainting: where old clothing shows and the new outfit will not cover, restore what
+    # is behind: bare skin on the body, background elsewhere.
     report(Step.INPAINTING)
-    covered = cv2.dilate((warped_mask > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    exposed = parts.upper_clothing & ~covered
-    cleaned = inpaint.fill_region(person, exposed)
+    old = np.zeros((height, width), bool)
+    if any(c in ("top", "dress") for c in categories):
+        old |= parts.upper_clothing  # outerwear alone replaces only what it covers: the top stays
+    if any(c in ("bottom", "dress") for c in categories):
+        old |= parts.lower_clothing
+    covered = cv2.dilate((coverage > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    exposed = old & ~covered
+    to_skin = exposed & parts.body_core
+    cleaned = inpaint.fill_region(person, exposed & ~parts.body_core)
+    cleaned = inpaint.synthesize_skin(cleaned, to_skin, parts.skin_rgb)
     lap(Step.INPAINTING)
 
-    # 5. Blend: the person's folds and shadows carried onto the garment, soft edges.
+    # 5. Blend: the person's folds and shadows carried onto each layer, soft edges, z-order.
     report(Step.BLEND)
-    edge_px = max(1.0, 0.004 * max(height, width))
-    alpha = blend.feather(warped_mask, edge_px)
-    alpha[in_front] = np.minimum(alpha[in_front], warped_mask[in_front])
-    shading = blend.shading_map(person, alpha > 0.01)
-    image = blend.composite(cleaned, warped, alpha, shading)
+    edge_px = max(1.0, 0.003 * max(height, width))
+    shading = blend.shading_map(person, coverage > 0.01)
+    image = cleaned
+    for layer in layers:
+        alpha = blend.feather(layer.alpha, edge_px)
+        alpha[parts.in_front] = 0.0
+        image = blend.composite(image, layer.rgb, alpha, shading)
     lap(Step.BLEND)
 
-    signals = _signals(body, parts, warped_mask, exposed)
+    signals = _signals(body_pose, parts, categories, coverage, old, exposed)
     report(Step.DONE)
     return TryOnResult(image=image, signals=signals, timings=timings)
 
 
+def _place(
+    category: str, mask: np.ndarray, frame: placement.BodyFrame
+) -> tuple[placement.Placement, np.ndarray | None, list[np.ndarray]]:
+    """(placement, panel part, limb parts in placement order) of one garment."""
+    if category == "bottom":
+        marks_b = garment.find_bottom_landmarks(mask)
+        place = placement.place_bottom(marks_b, frame)
+        if marks_b.is_skirt:
+            return place, mask, []
+        xs = np.arange(mask.shape[1], dtype=np.float32)[None, :]
+        center = float(marks_b.waist_center[0])
+        return (
+            place,
+            None,
+            [(mask * (xs < center)).astype(np.float32), (mask * (xs >= center)).astype(np.float32)],
+        )
+    if category == "dress":
+        marks = garment.find_top_landmarks(mask, torso_band=(0.3, 0.45), sleeve_depth=0.4)
+    else:
+        marks = garment.find_top_landmarks(mask)
+    place = placement.place_upper(marks, frame)
+    torso, left, right = garment.split_top(mask, marks)
+    limb_parts = [left if spec.side == 0 else right for spec in place.limbs]
+    return place, torso, limb_parts
+
+
+def _apply_style(
+    item: GarmentInput,
+    layer: Layer,
+    place: placement.Placement,
+    layers: list[Layer],
+    fitted: list[tuple[placement.Placement, np.ndarray | None, list[np.ndarray]]],
+    frame: placement.BodyFrame,
+) -> None:
+    """Tucked tops end at the waistband of the outfit's bottom; open outerwear shows what is under."""
+    height, width = layer.alpha.shape
+    if item.category == "top" and item.style == "tucked":
+        waists = [
+            p.waist_y
+            for (p, _, _), other in zip(fitted, layers, strict=True)
+            if other.category == "bottom" and p.waist_y is not None
+        ]
+        if waists:
+            cut = int(max(0, min(height, waists[0] + 0.02 * frame.torso_length)))
+            layer.alpha[cut:] = layer.limb_alpha[cut:]  # the body panel disappears into the waistband
+    if item.category == "outerwear" and item.style == "open" and place.panel is not None:
+        neck, hem = place.panel.body[0], place.panel.body[-1]
+        span = frame.shoulder_span
+        opening = np.array(
+            [
+                neck - [0.09 * span, 0],
+                neck + [0.09 * span, 0],
+                hem + [0.22 * span, 0],
+                hem - [0.22 * span, 0],
+            ],
+            np.int32,
+        )
+        cut_mask = np.zeros((height, width), np.uint8)
+        cv2.fillConvexPoly(cut_mask, opening, (1,))
+        front = (cut_mask > 0) & (layer.limb_alpha < 0.5)
+        layer.alpha[front] = 0.0
+
+
 def _signals(
-    body: pose.BodyPose, parts: parsing.PersonParse, warped_mask: np.ndarray, synthesized: np.ndarray
+    body_pose: pose.BodyPose,
+    parts: parsing.PersonParse,
+    categories: list[str],
+    coverage: np.ndarray,
+    old: np.ndarray,
+    synthesized: np.ndarray,
 ) -> ConfidenceSignals:
-    keys = [
+    joints = [
         Landmark.LEFT_SHOULDER,
         Landmark.RIGHT_SHOULDER,
         Landmark.LEFT_ELBOW,
@@ -153,14 +274,20 @@ def _signals(
         Landmark.LEFT_HIP,
         Landmark.RIGHT_HIP,
     ]
+    if "bottom" in categories or "dress" in categories:
+        joints += [Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE]
     person_px = max(int(parts.person.sum()), 1)
     ys, xs = np.nonzero(parts.person)
-    box = body.person_mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if ys.size else body.person_mask
-    torso = parts.upper_clothing | (warped_mask > 0.5) & parts.person
-    coverage = float(((warped_mask > 0.5) & torso).sum()) / max(int(torso.sum()), 1)
+    box = (
+        body_pose.person_mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        if ys.size
+        else body_pose.person_mask
+    )
+    target = old | ((coverage > 0.5) & parts.person)
+    covered = float(((coverage > 0.5) & target).sum()) / max(int(target.sum()), 1)
     return ConfidenceSignals(
-        pose_visibility=float(body.visibility[keys].mean()),
+        pose_visibility=float(body_pose.visibility[joints].mean()),
         mask_certainty=float(np.abs(2.0 * box - 1.0).mean()),
-        garment_coverage=coverage,
+        garment_coverage=covered,
         synthesized_fraction=float(synthesized.sum()) / person_px,
     )

@@ -21,12 +21,23 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class GarmentPart:
+    """One garment of an outfit: encoded image bytes (JPEG/PNG/WEBP), category and style.
+
+    style: "tucked"/"untucked" for a top, "open"/"closed" for outerwear, else None.
+    """
+
+    image: bytes
+    category: str = "top"
+    style: str | None = None
+
+
+@dataclass(frozen=True)
 class TryOnRequest:
-    """Inputs as stored: encoded image bytes (JPEG/PNG/WEBP) and the job's options."""
+    """Inputs as stored, and the job's options. `garments` is in z-order (drawn first first)."""
 
     person: bytes
-    garment: bytes
-    category: str = "top"
+    garments: tuple[GarmentPart, ...]
     quality: str = "standard"  # "standard" | "hd"
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fittingroom.config import Settings
 from fittingroom.images import decode_rgb
 from fittingroom.pipeline.models import Models, load_models
-from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES, run_tryon
+from fittingroom.pipeline.tryon import MAX_GARMENTS, SUPPORTED_CATEGORIES, GarmentInput, run_outfit
 from fittingroom.providers.base import Capabilities, ProgressCallback, ProviderResult, TryOnRequest
 
 
@@ -16,7 +16,7 @@ class LocalProvider:
         self._settings = settings
         self.models = models or load_models()
         self.capabilities = Capabilities(
-            categories=SUPPORTED_CATEGORIES, multi_garment=False, max_side=settings.hd_max_side
+            categories=SUPPORTED_CATEGORIES, multi_garment=MAX_GARMENTS > 1, max_side=settings.hd_max_side
         )
 
     def max_side(self, quality: str) -> int:
@@ -25,14 +25,11 @@ class LocalProvider:
     def tryon(self, request: TryOnRequest, on_progress: ProgressCallback) -> ProviderResult:
         limit = self._settings.max_image_pixels
         person = decode_rgb(request.person, max_pixels=limit)
-        garment = decode_rgb(request.garment, max_pixels=limit)
-        result = run_tryon(
-            person,
-            garment,
-            self.models,
-            category=request.category,
-            max_side=self.max_side(request.quality),
-            on_step=on_progress,
+        outfit = [
+            GarmentInput(decode_rgb(g.image, max_pixels=limit), g.category, g.style) for g in request.garments
+        ]
+        result = run_outfit(
+            person, outfit, self.models, max_side=self.max_side(request.quality), on_step=on_progress
         )
         return ProviderResult(image=result.image, confidence=result.signals.as_dict())
 

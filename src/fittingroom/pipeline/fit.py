@@ -1,0 +1,110 @@
+"""Fit one garment onto the body: its layer (colour and coverage) in the person's frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from fittingroom.pipeline.limbs import bone_warp
+from fittingroom.pipeline.placement import LimbSpec, PanelSpec, Placement
+from fittingroom.pipeline.warp import fit_tps, warp_image
+
+
+@dataclass
+class Layer:
+    """A garment rendered in the person's frame.
+
+    rgb: uint8 (H, W, 3); alpha: float32 (H, W) in [0, 1], the garment's coverage.
+    limb_alpha: float32 (H, W), the part of alpha from sleeves or legs (drawn over arms/hands).
+    """
+
+    category: str
+    rgb: np.ndarray
+    alpha: np.ndarray
+    limb_alpha: np.ndarray
+
+
+def _limb_half_width(part: np.ndarray, root: np.ndarray, tip: np.ndarray) -> float:
+    """95th percentile distance (garment px) of a limb part's pixels from its axis."""
+    ys, xs = np.nonzero(part > 0.5)
+    if xs.size == 0:
+        return 1.0
+    axis = (tip - root) / max(float(np.linalg.norm(tip - root)), 1e-6)
+    normal = np.array([axis[1], -axis[0]])
+    offsets = np.abs((np.stack([xs, ys], axis=1) - root) @ normal)
+    return float(np.percentile(offsets, 95)) + 1.0
+
+
+def _draw_limb(
+    rgb: np.ndarray, alpha: np.ndarray, garment: np.ndarray, part: np.ndarray, spec: LimbSpec
+) -> None:
+    """Warp one limb part along its bones and draw it over `rgb`/`alpha` (in place)."""
+    reach = _limb_half_width(part, spec.root, spec.tip) * spec.width_scale * 1.1 + 2.0
+    limb = bone_warp(
+        spec.root,
+        spec.tip,
+        spec.bones,
+        spec.length_scale,
+        spec.width_scale,
+        (rgb.shape[0], rgb.shape[1]),
+        reach,
+    )
+    if limb is None:
+        return
+    x0, y0, x1, y1 = limb.roi
+    colour = cv2.remap(garment, limb.map_x, limb.map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    cover = cv2.remap(
+        part, limb.map_x, limb.map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0,)
+    )
+    a = cover[..., None]
+    region = rgb[y0:y1, x0:x1].astype(np.float32)
+    rgb[y0:y1, x0:x1] = np.clip(region * (1 - a) + colour.astype(np.float32) * a + 0.5, 0, 255).astype(
+        np.uint8
+    )
+    alpha[y0:y1, x0:x1] = np.maximum(alpha[y0:y1, x0:x1], cover)
+
+
+def _draw_panel(
+    rgb: np.ndarray, alpha: np.ndarray, garment: np.ndarray, part: np.ndarray, panel: PanelSpec
+) -> None:
+    """TPS-warp a panel part and write it into `rgb`/`alpha` (in place)."""
+    height, width = alpha.shape
+    to_garment = fit_tps(panel.body, panel.garment, smoothing=0.05)
+    margin = 0.15 * float(np.ptp(panel.body[:, 0]))
+    x0, y0 = panel.body.min(axis=0) - margin
+    x1, y1 = panel.body.max(axis=0) + margin
+    colour, cover = warp_image(
+        garment, part, to_garment, (height, width), roi=(int(x0), int(y0), int(x1) + 1, int(y1) + 1)
+    )
+    a = cover[..., None]
+    rgb[:] = np.clip(rgb.astype(np.float32) * (1 - a) + colour.astype(np.float32) * a + 0.5, 0, 255).astype(
+        np.uint8
+    )
+    np.maximum(alpha, cover, out=alpha)
+
+
+def render_layer(
+    category: str,
+    garment: np.ndarray,
+    panel_part: np.ndarray | None,
+    limb_parts: list[np.ndarray],
+    placement: Placement,
+    out_shape: tuple[int, int],
+) -> Layer:
+    """Render a garment: the panel first, then each limb over it (a sleeve lies over the torso).
+
+    garment: uint8 (h, w, 3); panel_part and limb_parts: float32 (h, w) masks of the garment's
+    parts, limb_parts in the order of `placement.limbs`.
+    """
+    height, width = out_shape
+    rgb = np.zeros((height, width, 3), np.uint8)
+    alpha = np.zeros((height, width), np.float32)
+    if placement.panel is not None and panel_part is not None:
+        _draw_panel(rgb, alpha, garment, panel_part, placement.panel)
+    limb_alpha = np.zeros((height, width), np.float32)
+    for spec, part in zip(placement.limbs, limb_parts, strict=True):
+        _draw_limb(rgb, limb_alpha, garment, part, spec)
+    np.maximum(alpha, limb_alpha, out=alpha)
+    return Layer(category=category, rgb=rgb, alpha=alpha, limb_alpha=limb_alpha)
