@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -108,6 +108,69 @@ def tryon(
     console.print(
         f"wrote {output} ({w}x{h}) in {time.perf_counter() - started:.2f}s; signals: {result.confidence}"
     )
+
+
+@app.command(name="eval")
+def evaluate(
+    people_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="Folder of person photos")],
+    garments_dir: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="Folder of garment photos")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("-o", "--out", help="Where to write the sheet, JSON and results")
+    ] = Path("eval-out"),
+    limit: Annotated[int | None, typer.Option(help="Stop after this many try-ons")] = None,
+) -> None:
+    """Run every person with every garment (and paired samples); write metrics.json and contact_sheet.png.
+
+    Categories come from a MANIFEST.tsv beside the garments or from words in file names.
+    """
+    from rich.table import Table
+
+    from fittingroom.evaluation.dataset import discover
+    from fittingroom.evaluation.run import evaluate as run_evaluation
+    from fittingroom.pipeline.models import load_models
+
+    people, garments, pairs = discover(people_dir, garments_dir)
+    total = len(people) * len(garments) + len(pairs)
+    if limit is not None:
+        total = min(total, limit)
+    if total == 0:
+        console.print("[red]error:[/red] no person/garment images found (see `fittingroom eval --help`)")
+        raise typer.Exit(1)
+    models = load_models()
+    with Progress(
+        TextColumn("{task.description:<40}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("evaluating", total=total)
+
+        def advance(m: Any) -> None:
+            progress.update(task, advance=1, description=f"{m.person[:18]} + {m.garment[:18]}")
+
+        report = run_evaluation(people_dir, garments_dir, out_dir, models, limit=limit, on_result=advance)
+    summary = report["summary"]
+    table = Table(title=f"{summary['results']} try-ons, {summary['errors']} errors")
+    table.add_column("group")
+    metric_names = [
+        "face_ssim",
+        "background_ssim",
+        "colour_delta_e",
+        "coverage",
+        "spill",
+        "paired_ssim",
+        "seconds",
+    ]
+    for name in metric_names:
+        table.add_column(name, justify="right")
+    groups = [("all", summary["all"]), ("paired", summary["paired"])] + list(summary["by_category"].items())
+    for group, values in groups:
+        table.add_row(group, *["-" if values[n] is None else f"{values[n]:.3f}" for n in metric_names])
+    Console().print(table)
+    console.print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'contact_sheet.png'}")
 
 
 def main() -> None:  # pragma: no cover

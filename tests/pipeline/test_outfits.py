@@ -89,7 +89,8 @@ def test_tucked_top_ends_at_the_waistband(models: Models, frame_b: BodyFrame) ->
     loose = run_outfit(
         load(PERSON_B), [GarmentInput(pants, "bottom"), GarmentInput(blue, "top", "untucked")], models
     )
-    below_waist = frame_b.mid_hip + frame_b.torso_axis * 0.1 * frame_b.torso_length
+    waist_left, waist_right = frame_b.waist()
+    below_waist = 0.5 * (waist_left + waist_right) + frame_b.torso_axis * 0.06 * frame_b.torso_length
     assert region_mean(tucked.image, below_waist).mean() < 80, "tucked: the trousers show below the waist"
     assert region_mean(loose.image, below_waist)[2] > 150, "untucked: the blue shirt hangs over them"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from fittingroom.pipeline.blend import bounding_box
 from fittingroom.pipeline.checks import check_rgb
 
 _WORK_SIDE = 384  # long side at which holes are filled; the fill is smooth, so detail is not lost
@@ -40,14 +41,21 @@ def synthesize_skin(image: np.ndarray, region: np.ndarray, skin_rgb: np.ndarray)
     do not show but the light falling across the body does. Returns a new image.
     """
     check_rgb(image, "skin image")
-    if not region.any():
+    box = bounding_box(region, 24)
+    if box is None:
         return image
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    smooth = cv2.GaussianBlur(gray, (0, 0), 6.0)
-    reference = float(np.median(smooth[region])) + 1.0
+    crop, inside = image[box], region[box]
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    smooth = cv2.GaussianBlur(
+        cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA), (0, 0), 1.5
+    )
+    smooth = cv2.resize(smooth, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    reference = float(np.median(smooth[inside])) + 1.0
     shade = np.clip(smooth / reference, 0.8, 1.15)
     painted = np.clip(skin_rgb[None, None, :] * shade[..., None], 0, 255)
-    soft = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 1.5)[..., None]
-    soft = np.where(region[..., None], np.maximum(soft, 0.85), soft)
-    out = image.astype(np.float32) * (1 - soft) + painted * soft
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    soft = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.5)[..., None]
+    soft = np.where(inside[..., None], np.maximum(soft, 0.85), soft)
+    mixed = crop.astype(np.float32) * (1 - soft) + painted * soft
+    out = image.copy()
+    out[box] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 
@@ -44,13 +45,15 @@ def bone_warp(
     width_scale: float,
     out_shape: tuple[int, int],
     reach: float,
+    grid_step: int = 4,
 ) -> LimbMap | None:
     """Map output pixels within `reach` px of the `bones` polyline back onto the garment limb.
 
     root, tip: float (2,) garment points; bones: >= 2 float (2,) body points; length_scale
     and width_scale: body pixels per garment pixel along and across the limb. The garment
     limb's length (|tip - root| * length_scale) is laid along the bones, extending the last
-    bone if the garment is longer. Returns None when the ROI is empty.
+    bone if the garment is longer. The map is computed every `grid_step` px and interpolated.
+    Returns None when the ROI is empty.
     """
     height, width = out_shape
     joints = [np.asarray(b, np.float64) for b in bones]
@@ -74,17 +77,23 @@ def bone_warp(
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     if x1 <= x0 or y1 <= y0:
         return None
-    gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64))
+    # Evaluate on a lattice every `grid_step` px, then interpolate: the map is smooth along a
+    # bone and the interpolation error is a fraction of a pixel.
+    xs = np.arange(x0, x1 + grid_step, grid_step, dtype=np.float64)
+    ys = np.arange(y0, y1 + grid_step, grid_step, dtype=np.float64)
+    gx, gy = np.meshgrid(xs, ys)
     q = np.stack([gx, gy], axis=-1)
 
     best_dist = np.full(gx.shape, np.inf)
     arc = np.zeros(gx.shape)
     offset = np.zeros(gx.shape)
     start = 0.0
-    for a, b, seg_len in zip(joints, joints[1:], lengths, strict=False):
+    for index, (a, b, seg_len) in enumerate(zip(joints, joints[1:], lengths, strict=False)):
         d = (b - a) / max(seg_len, 1e-6)
         rel = q - a
-        t = np.clip(rel @ d, 0.0, seg_len)
+        # The first bone also runs back past the root, so that a sleeve cap above the shoulder
+        # seam follows the garment's axis instead of folding onto the root's cross-line.
+        t = np.clip(rel @ d, -reach if index == 0 else 0.0, seg_len)
         nearest = a + t[..., None] * d
         dist = np.linalg.norm(q - nearest, axis=-1)
         better = dist < best_dist
@@ -96,7 +105,16 @@ def bone_warp(
     along = arc / length_scale
     across = offset / width_scale
     garment = np.asarray(root, np.float64) + along[..., None] * unit_g + across[..., None] * normal_g
-    outside = (best_dist > reach) | (arc > garment_len + 1.0)
-    map_x = np.where(outside, -1.0, garment[..., 0]).astype(np.float32)
-    map_y = np.where(outside, -1.0, garment[..., 1]).astype(np.float32)
+    outside = ((best_dist > reach) | (arc > garment_len + 1.0) | (arc < -reach)).astype(np.float32)
+    coarse = np.dstack([garment.astype(np.float32), outside])
+    if grid_step > 1:
+        lattice_x, lattice_y = np.meshgrid(
+            np.arange(x1 - x0, dtype=np.float32) / grid_step, np.arange(y1 - y0, dtype=np.float32) / grid_step
+        )
+        fine = cv2.remap(coarse, lattice_x, lattice_y, interpolation=cv2.INTER_LINEAR)
+    else:
+        fine = coarse[: y1 - y0, : x1 - x0]
+    unmapped = fine[..., 2] > 0.5
+    map_x = np.where(unmapped, -1.0, fine[..., 0]).astype(np.float32)
+    map_y = np.where(unmapped, -1.0, fine[..., 1]).astype(np.float32)
     return LimbMap(map_x=map_x, map_y=map_y, roi=(int(x0), int(y0), int(x1), int(y1)))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from fittingroom.pipeline.blend import bounding_box
 from fittingroom.pipeline.placement import BodyFrame
 from fittingroom.pipeline.pose import BodyPose, Landmark
 
@@ -68,7 +69,7 @@ def skin_mask(image: np.ndarray, mean: np.ndarray, cov: np.ndarray, threshold: f
     """Pixels within `threshold` Mahalanobis units of the (Cr, Cb) skin model."""
     crcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(np.float32) - mean.astype(np.float32)
     inv = np.linalg.inv(cov).astype(np.float32)
-    return (crcb @ inv * crcb).sum(axis=2) < threshold**2
+    return np.einsum("ijk,kl,ijl->ij", crcb, inv, crcb, optimize=True) < threshold**2
 
 
 def band_around(bones: list[np.ndarray], radius: float, shape: tuple[int, int]) -> np.ndarray:
@@ -95,13 +96,19 @@ def tapered_band(points: list[np.ndarray], radii: list[float], shape: tuple[int,
     return canvas > 0
 
 
-def _like(lab: np.ndarray, point: np.ndarray, half: int, floor: float = 18.0) -> np.ndarray:
-    """Pixels whose Lab colour is near the mean of a square patch around `point`."""
+def _like(
+    lab: np.ndarray, point: np.ndarray, half: int, floor: float = 18.0, box: tuple[slice, slice] | None = None
+) -> np.ndarray:
+    """Pixels (within `box`, if given) whose Lab colour is near the mean of a patch around `point`."""
     h, w = lab.shape[:2]
     x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
     patch = lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
     spread = float(np.linalg.norm(patch.std(axis=0)))
-    return np.linalg.norm(lab - patch.mean(axis=0), axis=2) < max(floor, 2.5 * spread)
+    box = box or (slice(0, h), slice(0, w))
+    diff = lab[box] - patch.mean(axis=0).astype(np.float32)
+    out = np.zeros((h, w), bool)
+    out[box] = np.einsum("ijk,ijk->ij", diff, diff) < max(floor, 2.5 * spread) ** 2
+    return out
 
 
 def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
@@ -112,15 +119,21 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     span = body.shoulder_span
     person = pose.person_mask > 0.5
     mean, cov, skin_rgb = skin_model(image, pose)
-    skin = skin_mask(image, mean, cov) & person
+    # Colour models only matter on the person: compute them inside the person's box.
+    box = bounding_box(person, 8) or (slice(0, h), slice(0, w))
+    skin = np.zeros(shape, bool)
+    skin[box] = skin_mask(image[box], mean, cov) & person[box]
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab = np.zeros((h, w, 3), np.float32)
+    lab[box] = cv2.cvtColor(image[box], cv2.COLOR_RGB2LAB).astype(np.float32)
 
     mid_sh = body.mid_shoulder
     collar_y = float(mid_sh[1] - 0.35 * (mid_sh[1] - body.mouth[1]))
     ys = np.arange(h, dtype=np.float32)[:, None]
     xs = np.arange(w, dtype=np.float32)[None, :]
-    head = person & (ys < collar_y)
+    # The head's column only: above the collar line, the shoulders to either side are clothing.
+    head_x = float(pose[Landmark.NOSE][0])
+    head = person & (ys < collar_y) & (np.abs(xs - head_x) < 0.4 * span)
     neck = skin & (ys < mid_sh[1]) & (np.abs(xs - mid_sh[0]) < 0.35 * span)
     head |= neck
 
@@ -133,7 +146,7 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     hx, hy = int(np.clip(hair_point[0], 0, w - 1)), int(np.clip(hair_point[1], 0, h - 1))
     if eyes_y - head_top > 4 and not skin[hy, hx]:
         near_head = (np.abs(xs - mid_sh[0]) < 0.75 * span) & (ys < mid_sh[1] + 0.45 * body.torso_length)
-        hair = person & near_head & _like(lab, hair_point, int(max(2, 0.04 * span)), floor=14.0) & ~skin
+        hair = person & near_head & _like(lab, hair_point, int(max(2, 0.04 * span)), 14.0, box) & ~skin
         # Below the collar, trust only hair that grows from the head, and not at all when the
         # clothing there has the hair's colour (dark hair on a dark jacket).
         probes = [
@@ -182,12 +195,12 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     hip_y = float(body.mid_hip[1])
     chest = mid_sh + 0.35 * (body.mid_hip - mid_sh)
     sample = int(max(2, 0.12 * span))
-    upper_rows = (ys >= collar_y) & (ys <= min(float(h), hip_y + 0.25 * body.torso_length))
-    upper_clothing = person & ~skin & ~head & ~hair & upper_rows & _like(lab, chest, sample)
+    upper_rows = (ys >= mid_sh[1] - 0.3 * span) & (ys <= min(float(h), hip_y + 0.25 * body.torso_length))
+    upper_clothing = person & ~skin & ~head & ~hair & upper_rows & _like(lab, chest, sample, box=box)
     lower_clothing = np.zeros(shape, bool)
     for side in (0, 1):
         thigh = 0.5 * (body.hips[side] + body.knees[side])
-        lower_clothing |= _like(lab, thigh, int(max(2, 0.08 * span)))
+        lower_clothing |= _like(lab, thigh, int(max(2, 0.08 * span)), box=box)
     lower_clothing &= person & ~skin & (ys >= float(waist_l[1]) - 0.05 * body.torso_length)
     return PersonParse(
         person=person,

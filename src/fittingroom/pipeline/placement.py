@@ -14,7 +14,9 @@ import numpy as np
 from fittingroom.pipeline.garment import BottomLandmarks, TopLandmarks
 from fittingroom.pipeline.pose import BodyPose, Landmark
 
-SHOULDER_EASE = 0.16  # a top's shoulder seam beyond the joint, fraction of shoulder span
+SHOULDER_EASE = (
+    0.0  # a top's shoulder seam beyond the joint, fraction of shoulder span (calibrated, see note)
+)
 HEM_EASE = 0.12  # a top's hem beyond the hips, fraction of shoulder span
 HIP_WIDTH_PER_JOINT_SPAN = 1.75  # body width at the hips / distance between hip joints
 WAIST_ABOVE_HIPS = 0.12  # a waistband's height above the hip joints, fraction of torso length

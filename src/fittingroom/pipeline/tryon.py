@@ -63,6 +63,7 @@ class ConfidenceSignals:
 class TryOnResult:
     image: np.ndarray  # uint8 (H, W, 3) RGB, the person photo's size capped at max_side
     signals: ConfidenceSignals
+    coverage: np.ndarray  # float32 (H, W) in [0, 1]: where the new garments are drawn
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
@@ -161,7 +162,7 @@ def run_outfit(
         # Bare forearms in front of the body stay in front of a body panel, behind a sleeve.
         panel_only = parts.forearm_skin & (layer.limb_alpha < 0.5)
         layer.alpha[panel_only] = 0.0
-    coverage = np.max([layer.alpha for layer in layers], axis=0)
+    coverage = np.max([layer.alpha for layer in layers], axis=0)  # occluders already cut out
     lap(Step.WARP)
 
     # 4. Inpainting: where old clothing shows and the new outfit will not cover, restore what
@@ -192,7 +193,7 @@ def run_outfit(
 
     signals = _signals(body_pose, parts, categories, coverage, old, exposed)
     report(Step.DONE)
-    return TryOnResult(image=image, signals=signals, timings=timings)
+    return TryOnResult(image=image, signals=signals, coverage=coverage, timings=timings)
 
 
 def _place(
