@@ -63,7 +63,7 @@ def segment_garment(image: np.ndarray) -> np.ndarray:
         mask = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     except cv2.error:
         mask = seed
-    mask = _largest_component_filled(mask)
+    mask = largest_component_filled(mask)
     if mask.sum() < 0.02 * mask.size:
         raise NoGarmentDetected()
     full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
@@ -77,13 +77,13 @@ def _edge_seed(small: np.ndarray) -> np.ndarray:
     edges[:3, :] = edges[-3:, :] = 0  # the photo's own frame is not an outline
     edges[:, :3] = edges[:, -3:] = 0
     closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    filled = _largest_component_filled((closed > 0).astype(np.uint8))
+    filled = largest_component_filled((closed > 0).astype(np.uint8))
     if filled.sum() < 0.05 * filled.size:  # an open outline fills nothing useful
         return np.zeros_like(filled)
     return cv2.erode(filled, np.ones((3, 3), np.uint8))
 
 
-def _largest_component_filled(mask: np.ndarray) -> np.ndarray:
+def largest_component_filled(mask: np.ndarray) -> np.ndarray:
     """Keep the largest 8-connected component of a uint8 {0,1} mask and fill its holes."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:

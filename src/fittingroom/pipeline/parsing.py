@@ -22,6 +22,7 @@ from fittingroom.pipeline.placement import BodyFrame
 from fittingroom.pipeline.pose import BodyPose, Landmark
 
 GENERIC_SKIN = (np.array([150.0, 110.0]), np.diag([120.0, 120.0]))  # (Cr, Cb) when no face is visible
+LUMA_TOLERANCE = 55.0  # skin lit differently from the face still falls within this (Y, 0-255)
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,19 @@ def skin_model(image: np.ndarray, pose: BodyPose) -> tuple[np.ndarray, np.ndarra
     return samples.mean(axis=0), cov, rgb
 
 
-def skin_mask(image: np.ndarray, mean: np.ndarray, cov: np.ndarray, threshold: float = 3.0) -> np.ndarray:
-    """Pixels within `threshold` Mahalanobis units of the (Cr, Cb) skin model."""
-    crcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(np.float32) - mean.astype(np.float32)
+def skin_mask(
+    image: np.ndarray, mean: np.ndarray, cov: np.ndarray, luma: float | None = None, threshold: float = 3.0
+) -> np.ndarray:
+    """Pixels within `threshold` Mahalanobis units of the (Cr, Cb) skin model and, when the
+    face's luma (Y, 0-255) is given, within LUMA_TOLERANCE of it: beige and khaki cloth share
+    skin's chroma but are much lighter or darker than the face."""
+    ycrcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)
+    crcb = ycrcb[..., 1:].astype(np.float32) - mean.astype(np.float32)
     inv = np.linalg.inv(cov).astype(np.float32)
-    return np.einsum("ijk,kl,ijl->ij", crcb, inv, crcb, optimize=True) < threshold**2
+    near = np.einsum("ijk,kl,ijl->ij", crcb, inv, crcb, optimize=True) < threshold**2
+    if luma is None:
+        return near
+    return near & (np.abs(ycrcb[..., 0].astype(np.float32) - luma) < LUMA_TOLERANCE)
 
 
 def band_around(bones: list[np.ndarray], radius: float, shape: tuple[int, int]) -> np.ndarray:
@@ -122,7 +131,8 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     # Colour models only matter on the person: compute them inside the person's box.
     box = bounding_box(person, 8) or (slice(0, h), slice(0, w))
     skin = np.zeros(shape, bool)
-    skin[box] = skin_mask(image[box], mean, cov) & person[box]
+    face_luma = float(cv2.cvtColor(skin_rgb.astype(np.uint8)[None, None, :], cv2.COLOR_RGB2YCrCb)[0, 0, 0])
+    skin[box] = skin_mask(image[box], mean, cov, face_luma) & person[box]
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
     lab = np.zeros((h, w, 3), np.float32)
     lab[box] = cv2.cvtColor(image[box], cv2.COLOR_RGB2LAB).astype(np.float32)
@@ -196,12 +206,26 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     chest = mid_sh + 0.35 * (body.mid_hip - mid_sh)
     sample = int(max(2, 0.12 * span))
     upper_rows = (ys >= mid_sh[1] - 0.3 * span) & (ys <= min(float(h), hip_y + 0.25 * body.torso_length))
-    upper_clothing = person & ~skin & ~head & ~hair & upper_rows & _like(lab, chest, sample, box=box)
+    # A clothing colour can share skin's chroma (khaki, beige). Skin is excluded from a region
+    # only when its sampled colour really is the face's (luminance included); otherwise the
+    # "skin-like" pixels there are cloth.
+    face_lab = cv2.cvtColor(skin_rgb.astype(np.uint8)[None, None, :], cv2.COLOR_RGB2LAB)[0, 0].astype(
+        np.float32
+    )
+
+    def clothing_like(point: np.ndarray, half: int) -> np.ndarray:
+        region = _like(lab, point, half, box=box)
+        x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
+        patch = lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
+        bare = float(np.linalg.norm(patch.mean(axis=0) - face_lab)) < 12.0
+        return region & ~skin if bare or (region & ~skin).sum() > 0.3 * region.sum() else region
+
+    upper_clothing = person & ~head & ~hair & upper_rows & clothing_like(chest, sample)
     lower_clothing = np.zeros(shape, bool)
     for side in (0, 1):
         thigh = 0.5 * (body.hips[side] + body.knees[side])
-        lower_clothing |= _like(lab, thigh, int(max(2, 0.08 * span)), box=box)
-    lower_clothing &= person & ~skin & (ys >= float(waist_l[1]) - 0.05 * body.torso_length)
+        lower_clothing |= clothing_like(thigh, int(max(2, 0.08 * span)))
+    lower_clothing &= person & (ys >= float(waist_l[1]) - 0.05 * body.torso_length)
     return PersonParse(
         person=person,
         skin=skin,

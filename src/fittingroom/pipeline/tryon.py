@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from fittingroom.errors import InvalidOption
-from fittingroom.pipeline import blend, garment, inpaint, parsing, placement, pose
+from fittingroom.pipeline import blend, garment, inpaint, parsing, placement, pose, worn
 from fittingroom.pipeline.checks import check_rgb
 from fittingroom.pipeline.fit import Layer, render_layer
 from fittingroom.pipeline.models import Models
@@ -31,6 +31,8 @@ STYLES = {"top": ("untucked", "tucked"), "outerwear": ("closed", "open")}
 MAX_GARMENTS = 4
 
 StepCallback = Callable[[Step], None]
+Landmarks = garment.TopLandmarks | garment.BottomLandmarks
+Analysed = tuple[np.ndarray, Landmarks | None]  # (mask float32 (H, W), landmarks if already known)
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,14 @@ class GarmentInput:
     """One garment of an outfit. image: uint8 (H, W, 3) RGB product photo.
 
     style: for a top "untucked" (default) or "tucked" (only matters over a bottom);
-    for outerwear "closed" (default) or "open".
+    for outerwear "closed" (default) or "open". photo_type "model" cuts the garment out of a
+    photo of someone wearing it; "auto" decides from the photo.
     """
 
     image: np.ndarray
     category: str = "top"
     style: str | None = None
+    photo_type: str = "auto"  # "auto", "flat-lay" (product photo) or "model" (worn by a person)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ def validate_outfit(garments: Sequence[GarmentInput]) -> None:
         allowed = STYLES.get(item.category, ())
         if item.style is not None and item.style not in allowed:
             raise InvalidOption(f"Style '{item.style}' does not apply to a {item.category}")
+        if item.photo_type not in worn.PHOTO_TYPES:
+            raise InvalidOption(f"Invalid garment_photo_type '{item.photo_type}'")
 
 
 def run_tryon(
@@ -140,14 +146,16 @@ def run_outfit(
     report(Step.SEGMENTATION)
     body_pose = pose.detect_pose(person, models)
     garment_rgbs = [fit_to_side(g.image, 1024) for g in garments]
-    garment_masks = [garment.segment_garment(rgb) for rgb in garment_rgbs]
+    analysed = [_analyse_garment(g, rgb, models) for g, rgb in zip(garments, garment_rgbs, strict=True)]
     lap(Step.SEGMENTATION)
 
     # 2. Pose: the person's parts and skeleton; each garment's landmarks and placement.
     report(Step.POSE)
     parts = parsing.parse_person(person, body_pose)
     frame = placement.BodyFrame.from_pose(body_pose)
-    fitted = [_place(g.category, mask, frame) for g, mask in zip(garments, garment_masks, strict=True)]
+    fitted = [
+        _place(g.category, mask, marks, frame) for g, (mask, marks) in zip(garments, analysed, strict=True)
+    ]
     lap(Step.POSE)
 
     # 3. Warp: each garment's body panel smoothly, each sleeve and trouser leg along its bones.
@@ -196,12 +204,26 @@ def run_outfit(
     return TryOnResult(image=image, signals=signals, coverage=coverage, timings=timings)
 
 
+def _analyse_garment(item: GarmentInput, image: np.ndarray, models: Models) -> Analysed:
+    """The garment's mask and, for a photo of someone wearing it, landmarks from their pose."""
+    photo_type = item.photo_type
+    if photo_type == "auto":
+        photo_type = worn.detect_photo_type(image, models)
+    if photo_type == "model":
+        cut = worn.extract_worn_garment(image, item.category, models)
+        return cut.mask, cut.top or cut.bottom
+    return garment.segment_garment(image), None
+
+
 def _place(
-    category: str, mask: np.ndarray, frame: placement.BodyFrame
+    category: str, mask: np.ndarray, known: Landmarks | None, frame: placement.BodyFrame
 ) -> tuple[placement.Placement, np.ndarray | None, list[np.ndarray]]:
-    """(placement, panel part, limb parts in placement order) of one garment."""
+    """(placement, panel part, limb parts in placement order) of one garment.
+
+    `known` landmarks (from a model's pose) are used as given; otherwise they are found on the mask.
+    """
     if category == "bottom":
-        marks_b = garment.find_bottom_landmarks(mask)
+        marks_b = known if isinstance(known, garment.BottomLandmarks) else garment.find_bottom_landmarks(mask)
         place = placement.place_bottom(marks_b, frame)
         if marks_b.is_skirt:
             return place, mask, []
@@ -212,7 +234,9 @@ def _place(
             None,
             [(mask * (xs < center)).astype(np.float32), (mask * (xs >= center)).astype(np.float32)],
         )
-    if category == "dress":
+    if isinstance(known, garment.TopLandmarks):
+        marks = known
+    elif category == "dress":
         marks = garment.find_top_landmarks(mask, torso_band=(0.3, 0.45), sleeve_depth=0.4)
     else:
         marks = garment.find_top_landmarks(mask)
