@@ -115,3 +115,9 @@ class NoPersonDetected(TryOnFailed):
 class NoGarmentDetected(TryOnFailed):
     def __init__(self) -> None:
         super().__init__("No garment found in the clothing image")
+
+
+class BodyNotVisible(TryOnFailed):
+    def __init__(self, category: str, part: str) -> None:
+        super().__init__(f"The person photo does not show the {part} that a {category} needs")
+        self.category = category

@@ -62,8 +62,12 @@ def colour_fidelity(
     return float((distances.min(axis=1) * weights).sum())
 
 
-def coverage_and_spill(rendered: np.ndarray, target: np.ndarray, person: np.ndarray) -> tuple[float, float]:
-    """(share of `target` covered by `rendered`, share of `rendered` outside the person)."""
-    coverage = float((rendered & target).sum()) / max(int(target.sum()), 1)
+def coverage_and_spill(
+    rendered: np.ndarray, target: np.ndarray, person: np.ndarray
+) -> tuple[float | None, float]:
+    """(share of `target` covered by `rendered`, share of `rendered` outside the person).
+
+    Coverage is None when the target region is not in the picture."""
+    coverage = float((rendered & target).sum()) / int(target.sum()) if target.any() else None
     spill = float((rendered & ~person).sum()) / max(int(rendered.sum()), 1)
     return coverage, spill

@@ -5,7 +5,8 @@ Coordinates are pixels of the garment image, x right, y down. "Image-left" is sm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -14,6 +15,9 @@ from fittingroom.errors import NoGarmentDetected
 from fittingroom.pipeline.checks import check_rgb
 
 _ANALYSIS_SIDE = 224  # long side, pixels, at which the mask is computed (see bench note)
+MarksT = TypeVar("MarksT", "TopLandmarks", "BottomLandmarks")
+_LANDMARK_SIDE = 384  # long side, pixels, at which landmarks are read off the mask
+AMBIGUOUS_SHARE_FOR_GRABCUT = 0.1  # share of pixels near the colour threshold that calls for GrabCut
 
 
 def segment_garment(image: np.ndarray) -> np.ndarray:
@@ -49,6 +53,14 @@ def segment_garment(image: np.ndarray) -> np.ndarray:
     if seed.sum() < 0.01 * seed.size:
         raise NoGarmentDetected()
 
+    # Where most pixels are clearly garment or clearly background, the seed is the answer
+    # (IoU >= 0.957 against GrabCut on every clean product photo of the test data, at no cost).
+    # GrabCut earns its ~50 ms on the ambiguous ones: white on white, busy backgrounds.
+    threshold = max(8.0, 2.5 * border_noise)
+    ambiguous = float(((distance > threshold / 2) & (distance < 2 * threshold)).mean())
+    if ambiguous < AMBIGUOUS_SHARE_FOR_GRABCUT:
+        mask = largest_component_filled(seed.astype(np.uint8))
+        return _to_full_size(mask, width, height, scale)
     # GrabCut: border is sure background, the colour-distinct core is sure foreground.
     gc = np.full(seed.shape, cv2.GC_PR_BGD, np.uint8)
     gc[seed > 0] = cv2.GC_PR_FGD
@@ -63,7 +75,11 @@ def segment_garment(image: np.ndarray) -> np.ndarray:
         mask = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     except cv2.error:
         mask = seed
-    mask = largest_component_filled(mask)
+    return _to_full_size(largest_component_filled(mask), width, height, scale)
+
+
+def _to_full_size(mask: np.ndarray, width: int, height: int, scale: float) -> np.ndarray:
+    """Upsample an analysis-size uint8 {0,1} mask to float32 (height, width) with soft edges."""
     if mask.sum() < 0.02 * mask.size:
         raise NoGarmentDetected()
     full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
@@ -137,9 +153,39 @@ class TopLandmarks:
         return bool(np.linalg.norm(cuff - pit) > 1.0)
 
 
+def _reduced(mask: np.ndarray) -> tuple[np.ndarray, float]:
+    """The mask at most _LANDMARK_SIDE px on its long side, and the factor it was scaled by."""
+    scale = min(1.0, _LANDMARK_SIDE / max(mask.shape))
+    if scale == 1.0:
+        return mask, 1.0
+    size = (max(1, round(mask.shape[1] * scale)), max(1, round(mask.shape[0] * scale)))
+    return cv2.resize(mask, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _rescaled(marks: MarksT, scale: float) -> MarksT:
+    """Landmarks found on a reduced mask, in the full mask's pixels."""
+    if scale == 1.0:
+        return marks
+    values = {
+        f.name: (
+            getattr(marks, f.name) / scale
+            if not isinstance(getattr(marks, f.name), bool)
+            else getattr(marks, f.name)
+        )
+        for f in fields(marks)
+    }
+    return type(marks)(**values)
+
+
 def find_top_landmarks(
     mask: np.ndarray, torso_band: tuple[float, float] = (0.6, 0.9), sleeve_depth: float = 0.75
 ) -> TopLandmarks:
+    """Landmarks of a top (or dress), read off the mask at reduced resolution (see `_top_landmarks`)."""
+    small, scale = _reduced(mask)
+    return _rescaled(_top_landmarks(small, torso_band, sleeve_depth), scale)
+
+
+def _top_landmarks(mask: np.ndarray, torso_band: tuple[float, float], sleeve_depth: float) -> TopLandmarks:
     """Landmarks of a top (or dress) from its mask, float32 (H, W) in [0, 1].
 
     The torso band is the garment's extent over `torso_band` of its height (below the
@@ -278,6 +324,12 @@ class BottomLandmarks:
 
 
 def find_bottom_landmarks(mask: np.ndarray) -> BottomLandmarks:
+    """Landmarks of a bottom, read off the mask at reduced resolution (see `_bottom_landmarks`)."""
+    small, scale = _reduced(mask)
+    return _rescaled(_bottom_landmarks(small), scale)
+
+
+def _bottom_landmarks(mask: np.ndarray) -> BottomLandmarks:
     """Waistband, crotch and leg openings from a bottom's float32 (H, W) mask.
 
     The crotch is where the background gap between the legs ends, scanning up the centre

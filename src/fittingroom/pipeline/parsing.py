@@ -106,9 +106,17 @@ def tapered_band(points: list[np.ndarray], radii: list[float], shape: tuple[int,
 
 
 def _like(
-    lab: np.ndarray, point: np.ndarray, half: int, floor: float = 18.0, box: tuple[slice, slice] | None = None
+    lab: np.ndarray,
+    point: np.ndarray,
+    half: int,
+    floor: float = 18.0,
+    box: tuple[slice, slice] | None = None,
+    ceiling: float = 60.0,
 ) -> np.ndarray:
-    """Pixels (within `box`, if given) whose Lab colour is near the mean of a patch around `point`."""
+    """Pixels (within `box`, if given) whose Lab colour is near the mean of a patch around `point`.
+
+    The distance threshold is 2.5 times the patch's spread, kept within [floor, ceiling]: a
+    textured sample (hair strands, a print) must not stretch it to everything."""
     h, w = lab.shape[:2]
     x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
     patch = lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
@@ -116,7 +124,7 @@ def _like(
     box = box or (slice(0, h), slice(0, w))
     diff = lab[box] - patch.mean(axis=0).astype(np.float32)
     out = np.zeros((h, w), bool)
-    out[box] = np.einsum("ijk,ijk->ij", diff, diff) < max(floor, 2.5 * spread) ** 2
+    out[box] = np.einsum("ijk,ijk->ij", diff, diff) < float(np.clip(2.5 * spread, floor, ceiling)) ** 2
     return out
 
 
@@ -156,7 +164,12 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     hx, hy = int(np.clip(hair_point[0], 0, w - 1)), int(np.clip(hair_point[1], 0, h - 1))
     if eyes_y - head_top > 4 and not skin[hy, hx]:
         near_head = (np.abs(xs - mid_sh[0]) < 0.75 * span) & (ys < mid_sh[1] + 0.45 * body.torso_length)
-        hair = person & near_head & _like(lab, hair_point, int(max(2, 0.04 * span)), 14.0, box) & ~skin
+        hair = (
+            person
+            & near_head
+            & _like(lab, hair_point, int(max(2, 0.04 * span)), 14.0, box, ceiling=20.0)
+            & ~skin
+        )
         # Below the collar, trust only hair that grows from the head, and not at all when the
         # clothing there has the hair's colour (dark hair on a dark jacket).
         probes = [

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from fittingroom.errors import InvalidOption
+from fittingroom.errors import BodyNotVisible, InvalidOption
 from fittingroom.pipeline import blend, garment, inpaint, parsing, placement, pose, worn
 from fittingroom.pipeline.checks import check_rgb
 from fittingroom.pipeline.fit import Layer, render_layer
@@ -151,6 +151,7 @@ def run_outfit(
 
     # 2. Pose: the person's parts and skeleton; each garment's landmarks and placement.
     report(Step.POSE)
+    _require_visible(body_pose, categories, height)
     parts = parsing.parse_person(person, body_pose)
     frame = placement.BodyFrame.from_pose(body_pose)
     fitted = [
@@ -202,6 +203,21 @@ def run_outfit(
     signals = _signals(body_pose, parts, categories, coverage, old, exposed)
     report(Step.DONE)
     return TryOnResult(image=image, signals=signals, coverage=coverage, timings=timings)
+
+
+def _require_visible(body_pose: pose.BodyPose, categories: list[str], height: int) -> None:
+    """Refuse a bottom or dress on a photo that does not show the hips and knees (a selfie)."""
+    needs = {
+        "bottom": (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
+        "dress": (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+    }
+    for category in categories:
+        joints = needs.get(category)
+        if joints is None:
+            continue
+        in_frame = all(0 <= body_pose[j][1] < height for j in joints)
+        if not in_frame or float(body_pose.visibility[list(joints)].min()) < 0.3:
+            raise BodyNotVisible(category, "hips and knees" if category == "bottom" else "hips")
 
 
 def _analyse_garment(item: GarmentInput, image: np.ndarray, models: Models) -> Analysed:
