@@ -51,6 +51,9 @@ def tryon(
     ),
     category: Annotated[str, typer.Option(help="top, bottom, dress or outerwear")] = "top",
     quality: Annotated[str, typer.Option(help="standard (1024 px) or hd (2048 px)")] = "standard",
+    garment_photo_type: Annotated[
+        str, typer.Option(help="auto, flat-lay or model (worn by a person)")
+    ] = "auto",
 ) -> None:
     """Run one try-on in this process and write the image (format from the file extension)."""
     from fittingroom.images import OUTPUT_FORMATS, encode_image, inspect_image
@@ -65,7 +68,11 @@ def tryon(
         raise typer.BadParameter(f"output must end in one of {', '.join('.' + f for f in OUTPUT_FORMATS)}")
     try:
         options = normalise_options(
-            category=category, quality=quality, provider="local", output_format=output_format
+            category=category,
+            quality=quality,
+            provider="local",
+            output_format=output_format,
+            garment_photo_type=garment_photo_type,
         )
         inputs = []
         for path in (person, garment):
@@ -93,7 +100,7 @@ def tryon(
 
             request = TryOnRequest(
                 person=inputs[0],
-                garments=(GarmentPart(inputs[1], options["category"]),),
+                garments=(GarmentPart(inputs[1], options["category"], None, options["garment_photo_type"]),),
                 quality=options["quality"],
                 options=options,
             )
@@ -120,6 +127,9 @@ def evaluate(
         Path, typer.Option("-o", "--out", help="Where to write the sheet, JSON and results")
     ] = Path("eval-out"),
     limit: Annotated[int | None, typer.Option(help="Stop after this many try-ons")] = None,
+    tile_height: Annotated[
+        int, typer.Option(min=32, max=1024, help="Contact sheet row height, pixels")
+    ] = 256,
 ) -> None:
     """Run every person with every garment (and paired samples); write metrics.json and contact_sheet.png.
 
@@ -151,7 +161,9 @@ def evaluate(
         def advance(m: Any) -> None:
             progress.update(task, advance=1, description=f"{m.person[:18]} + {m.garment[:18]}")
 
-        report = run_evaluation(people_dir, garments_dir, out_dir, models, limit=limit, on_result=advance)
+        report = run_evaluation(
+            people_dir, garments_dir, out_dir, models, limit=limit, on_result=advance, tile_height=tile_height
+        )
     summary = report["summary"]
     table = Table(title=f"{summary['results']} try-ons, {summary['errors']} errors")
     table.add_column("group")

@@ -137,3 +137,19 @@ def test_result_pixels_differ_only_where_dressed(harness: Harness) -> None:
     person = decode_rgb(PERSON.read_bytes(), max_pixels=10**8)
     changed = np.abs(result.astype(int) - person.astype(int)).max(axis=2) > 12
     assert 0.03 < changed.mean() < 0.4
+
+
+def test_garment_worn_by_a_model_is_cut_out_of_the_photo(harness: Harness) -> None:
+    # The jacket worn in one fixture photo, put on the person of another.
+    worn = (PERSON.parent / "person_studio_avatar_b.jpg").read_bytes()
+    job_id = submit(harness, PERSON.read_bytes(), worn, category="outerwear", garment_photo_type="model")
+    assert harness.run(job_id) == "completed"
+    with harness.services.factory() as session:
+        job = records.get(session, job_id)
+        assert job is not None and job.options["garment_photo_type"] == "model"
+    response = harness.client.post(
+        "/api/tryon", files=files(PERSON.read_bytes(), worn), data={"garment_photo_type": "mannequin"}
+    )
+    assert (
+        response.status_code == 400 and "Invalid garment_photo_type 'mannequin'" in response.json()["detail"]
+    )

@@ -96,12 +96,19 @@ def submit(
     ] = None,
     provider: Annotated[str | None, Form(description="local (default)")] = None,
     output_format: Annotated[str | None, Form(description="png (default), jpeg or webp")] = None,
+    garment_photo_type: Annotated[
+        str | None, Form(description="auto (default), flat-lay (product photo) or model (worn by a person)")
+    ] = None,
 ) -> JobAccepted:
     settings = services.settings
     person = read_upload(person_image, "person_image", settings)
     garment = read_upload(clothing_image, "clothing_image", settings)
     options = normalise_options(
-        category=category, quality=quality, provider=provider, output_format=output_format
+        category=category,
+        quality=quality,
+        provider=provider,
+        output_format=output_format,
+        garment_photo_type=garment_photo_type,
     )
     job_id = submit_job(
         settings=settings,

@@ -188,14 +188,14 @@ def summarise(results: list[Measurement]) -> dict[str, Any]:
     }
 
 
-def contact_sheet(rows: list[list[np.ndarray]]) -> np.ndarray:
-    """Tiles scaled to one height, rows padded to one width. uint8 RGB."""
+def contact_sheet(rows: list[list[np.ndarray]], tile_height: int = TILE_HEIGHT) -> np.ndarray:
+    """Tiles scaled to one height (pixels), rows padded to one width. uint8 RGB."""
     lines = []
     for tiles in rows:
         scaled = [
             cv2.resize(
                 t,
-                (max(1, round(t.shape[1] * TILE_HEIGHT / t.shape[0])), TILE_HEIGHT),
+                (max(1, round(t.shape[1] * tile_height / t.shape[0])), tile_height),
                 interpolation=cv2.INTER_AREA,
             )
             for t in tiles
@@ -214,6 +214,7 @@ def evaluate(
     models: Models,
     limit: int | None = None,
     on_result: Callable[[Measurement], None] | None = None,
+    tile_height: int = TILE_HEIGHT,
 ) -> dict[str, Any]:
     """Run the whole evaluation; write the sheet, the JSON and the results; return the report."""
     people, garments, pairs = discover(people_dir, garments_dir)
@@ -236,6 +237,6 @@ def evaluate(
     report = {"summary": summarise(results), "results": [asdict(r) for r in results]}
     (out_dir / "metrics.json").write_text(json.dumps(report, indent=2))
     if rows:
-        sheet = cv2.cvtColor(contact_sheet(rows), cv2.COLOR_RGB2BGR)
+        sheet = cv2.cvtColor(contact_sheet(rows, tile_height), cv2.COLOR_RGB2BGR)
         cv2.imwrite(str(out_dir / "contact_sheet.png"), sheet, [cv2.IMWRITE_PNG_COMPRESSION, 6])
     return report

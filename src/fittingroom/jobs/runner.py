@@ -51,7 +51,10 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
         if person is None or garment is None:
             raise FittingroomError("Input files of this job are missing")
         garment_part = GarmentPart(
-            ctx.store.get(garment.blob_key), options.get("category", "top"), options.get("style")
+            ctx.store.get(garment.blob_key),
+            options.get("category", "top"),
+            options.get("style"),
+            options.get("garment_photo_type", "auto"),
         )
         request = TryOnRequest(
             person=ctx.store.get(person.blob_key),

@@ -14,6 +14,7 @@ from fittingroom.images import OUTPUT_FORMATS, ImageInfo
 from fittingroom.jobs import records
 from fittingroom.jobs.queue import JobQueue
 from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES
+from fittingroom.pipeline.worn import PHOTO_TYPES
 from fittingroom.storage.base import BlobStore
 from fittingroom.storage.files import save_file
 
@@ -29,7 +30,12 @@ class Upload:
 
 
 def normalise_options(
-    *, category: str | None, quality: str | None, provider: str | None, output_format: str | None
+    *,
+    category: str | None,
+    quality: str | None,
+    provider: str | None,
+    output_format: str | None,
+    garment_photo_type: str | None = None,
 ) -> dict[str, Any]:
     """Options with defaults filled in; raises InvalidOption naming the allowed values."""
     options = {
@@ -37,13 +43,16 @@ def normalise_options(
         "quality": (quality or "standard").strip().lower(),
         "provider": (provider or "local").strip().lower(),
         "output_format": (output_format or "png").strip().lower(),
+        "garment_photo_type": (garment_photo_type or "auto").strip().lower(),
     }
-    for name, allowed in (
+    allowed_values = (
         ("category", CATEGORIES),
         ("quality", QUALITIES),
         ("provider", PROVIDERS),
         ("output_format", tuple(OUTPUT_FORMATS)),
-    ):
+        ("garment_photo_type", PHOTO_TYPES),
+    )
+    for name, allowed in allowed_values:
         if options[name] not in allowed:
             raise InvalidOption(f"Invalid {name} '{options[name]}': expected one of {', '.join(allowed)}")
     if options["category"] not in SUPPORTED_CATEGORIES:

@@ -206,18 +206,15 @@ def run_outfit(
 
 
 def _require_visible(body_pose: pose.BodyPose, categories: list[str], height: int) -> None:
-    """Refuse a bottom or dress on a photo that does not show the hips and knees (a selfie)."""
-    needs = {
-        "bottom": (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
-        "dress": (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-    }
+    """Refuse a bottom or dress on a photo that does not show the hips (a selfie). Legs that
+    run out of the frame are fine: the garment is drawn as far as the photo goes."""
+    hips = (Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     for category in categories:
-        joints = needs.get(category)
-        if joints is None:
+        if category not in ("bottom", "dress"):
             continue
-        in_frame = all(0 <= body_pose[j][1] < height for j in joints)
-        if not in_frame or float(body_pose.visibility[list(joints)].min()) < 0.3:
-            raise BodyNotVisible(category, "hips and knees" if category == "bottom" else "hips")
+        in_frame = all(0 <= body_pose[j][1] < height for j in hips)
+        if not in_frame or float(body_pose.visibility[list(hips)].min()) < 0.3:
+            raise BodyNotVisible(category, "hips")
 
 
 def _analyse_garment(item: GarmentInput, image: np.ndarray, models: Models) -> Analysed:

@@ -30,6 +30,7 @@ class GarmentPart:
     image: bytes
     category: str = "top"
     style: str | None = None
+    photo_type: str = "auto"  # "auto", "flat-lay" or "model" (FASHN's garment_photo_type)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ class LocalProvider:
         limit = self._settings.max_image_pixels
         person = decode_rgb(request.person, max_pixels=limit)
         outfit = [
-            GarmentInput(decode_rgb(g.image, max_pixels=limit), g.category, g.style) for g in request.garments
+            GarmentInput(decode_rgb(g.image, max_pixels=limit), g.category, g.style, g.photo_type)
+            for g in request.garments
         ]
         result = run_outfit(
             person, outfit, self.models, max_side=self.max_side(request.quality), on_step=on_progress
