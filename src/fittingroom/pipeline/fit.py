@@ -43,13 +43,16 @@ def _draw_limb(
     rgb: np.ndarray, alpha: np.ndarray, garment: np.ndarray, part: np.ndarray, spec: LimbSpec
 ) -> None:
     """Warp one limb part along its bones and draw it over `rgb`/`alpha` (in place)."""
-    reach = _limb_half_width(part, spec.root, spec.tip) * spec.width_scale * 1.1 + 2.0
+    garment_half = _limb_half_width(part, spec.root, spec.tip)
+    # A sleeve or leg is at least as wide as the limb inside it (a little ease on top).
+    width_scale = max(spec.width_scale, 1.08 * spec.body_half_width / max(garment_half, 1.0))
+    reach = garment_half * width_scale * 1.1 + 2.0
     limb = bone_warp(
         spec.root,
         spec.tip,
         spec.bones,
         spec.length_scale,
-        spec.width_scale,
+        width_scale,
         (rgb.shape[0], rgb.shape[1]),
         reach,
     )

@@ -22,6 +22,7 @@ from fittingroom.pipeline.placement import BodyFrame
 from fittingroom.pipeline.pose import BodyPose, Landmark
 
 GENERIC_SKIN = (np.array([150.0, 110.0]), np.diag([120.0, 120.0]))  # (Cr, Cb) when no face is visible
+ARM_RADIUS_PER_SPAN = 0.16  # an arm's half width, as a fraction of the shoulder span
 LUMA_TOLERANCE = 55.0  # skin lit differently from the face still falls within this (Y, 0-255)
 
 
@@ -105,6 +106,32 @@ def tapered_band(points: list[np.ndarray], radii: list[float], shape: tuple[int,
     return canvas > 0
 
 
+def limb_half_width(person: np.ndarray, a: np.ndarray, b: np.ndarray, cap: float) -> float:
+    """Half the width (pixels) of the person's silhouette across the bone a->b at its middle.
+
+    person: bool (H, W). Walks outward from the bone's midpoint along its normal, both ways,
+    until leaving the silhouette or reaching `cap` (an arm against the torso would otherwise
+    measure the torso). Returns 0 when the midpoint is outside the silhouette or the frame.
+    """
+    h, w = person.shape
+    mid = 0.5 * (a + b)
+    d = b - a
+    normal = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-6)
+    x, y = int(mid[0]), int(mid[1])
+    if not (0 <= x < w and 0 <= y < h and person[y, x]):
+        return 0.0
+    reach = []
+    for sign in (1.0, -1.0):
+        distance = 0.0
+        while distance < cap:
+            px, py = mid + sign * (distance + 1.0) * normal
+            if not (0 <= int(px) < w and 0 <= int(py) < h and person[int(py), int(px)]):
+                break
+            distance += 1.0
+        reach.append(distance)
+    return 0.5 * (reach[0] + reach[1])
+
+
 def _like(
     lab: np.ndarray,
     point: np.ndarray,
@@ -162,7 +189,9 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     hair_point = np.array([pose[Landmark.NOSE][0], head_top + 0.25 * (eyes_y - head_top)])
     hair = np.zeros(shape, bool)
     hx, hy = int(np.clip(hair_point[0], 0, w - 1)), int(np.clip(hair_point[1], 0, h - 1))
-    if eyes_y - head_top > 4 and not skin[hy, hx]:
+    # A sample with skin's chroma is a bare scalp (its highlight can fail the luma bound): no hair.
+    scalp = bool(skin_mask(image[hy : hy + 1, hx : hx + 1], mean, cov)[0, 0])
+    if eyes_y - head_top > 4 and not skin[hy, hx] and not scalp:
         near_head = (np.abs(xs - mid_sh[0]) < 0.75 * span) & (ys < mid_sh[1] + 0.45 * body.torso_length)
         hair = (
             person
@@ -188,7 +217,7 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
             rooted = np.unique(labels[(ys < collar_y).squeeze(1)][hair[(ys < collar_y).squeeze(1)]])
             hair = np.isin(labels, rooted[rooted > 0]) if count > 1 else hair
 
-    arm_radius = 0.16 * span
+    arm_radius = ARM_RADIUS_PER_SPAN * span
     arms = band_around(body.arm(0), arm_radius, shape) | band_around(body.arm(1), arm_radius, shape)
     forearms = band_around([body.elbows[0], body.wrists[0]], arm_radius, shape) | band_around(
         [body.elbows[1], body.wrists[1]], arm_radius, shape
@@ -233,12 +262,33 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
         bare = float(np.linalg.norm(patch.mean(axis=0) - face_lab)) < 12.0
         return region & ~skin if bare or (region & ~skin).sum() > 0.3 * region.sum() else region
 
-    upper_clothing = person & ~head & ~hair & upper_rows & clothing_like(chest, sample)
+    def colour_at(point: np.ndarray, half: int) -> np.ndarray:
+        x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
+        return (
+            lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3).mean(axis=0)
+        )
+
     lower_clothing = np.zeros(shape, bool)
-    for side in (0, 1):
-        thigh = 0.5 * (body.hips[side] + body.knees[side])
-        lower_clothing |= clothing_like(thigh, int(max(2, 0.08 * span)))
+    thigh_half = int(max(2, 0.08 * span))
+    thighs = [0.5 * (body.hips[side] + body.knees[side]) for side in (0, 1)]
+    for thigh in thighs:
+        lower_clothing |= clothing_like(thigh, thigh_half)
     lower_clothing &= person & (ys >= float(waist_l[1]) - 0.05 * body.torso_length)
+
+    # The current upper clothing, sampled at the chest and at both upper arms: a jacket worn
+    # open shows at the arms while the chest shows the shirt beneath. Where a sample has the
+    # trousers' colour (a suit), its region stops at the waist so the trousers stay.
+    arm_half = int(max(2, 0.05 * span))
+    samples = [(chest, sample)] + [(0.5 * (body.shoulders[s] + body.elbows[s]), arm_half) for s in (0, 1)]
+    thigh_colours = [colour_at(t, thigh_half) for t in thighs]
+    waist_rows = ys <= float(waist_l[1]) + 0.05 * body.torso_length
+    upper_clothing = np.zeros(shape, bool)
+    for point, half in samples:
+        region = clothing_like(point, half)
+        if min(float(np.linalg.norm(colour_at(point, half) - c)) for c in thigh_colours) < 20.0:
+            region &= waist_rows
+        upper_clothing |= region
+    upper_clothing &= person & ~head & ~hair & upper_rows
     return PersonParse(
         person=person,
         skin=skin,

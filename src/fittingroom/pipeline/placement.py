@@ -19,6 +19,7 @@ SHOULDER_EASE = (
 )
 HEM_EASE = 0.12  # a top's hem beyond the hips, fraction of shoulder span
 HIP_WIDTH_PER_JOINT_SPAN = 1.75  # body width at the hips / distance between hip joints
+LONG_SLEEVE_SHARE = 0.6  # sleeve length / garment length from which a sleeve is a long one
 WAIST_ABOVE_HIPS = 0.12  # a waistband's height above the hip joints, fraction of torso length
 
 
@@ -103,6 +104,9 @@ class LimbSpec:
     bones: list[np.ndarray]  # body joints, root first
     length_scale: float
     width_scale: float
+    body_half_width: float = (
+        0.0  # the limb's measured half width on the person (px); the garment is no narrower
+    )
 
 
 @dataclass(frozen=True)
@@ -164,15 +168,25 @@ def place_upper(garment: TopLandmarks, body: BodyFrame) -> Placement:
         (0.5 * (garment.left_hem + garment.right_hem), hem_center),
     ]
     limbs = []
+    garment_length = max(float(garment.left_hem[1] - garment.left_shoulder[1]), 1.0)
     for side, g_sh, g_cuff, b_sh in (
         (0, garment.left_shoulder, garment.left_cuff, left_sh),
         (1, garment.right_shoulder, garment.right_cuff, right_sh),
     ):
-        if garment.has_sleeve("left" if side == 0 else "right"):
-            bones = [b_sh, body.elbows[side], body.wrists[side]]
-            limbs.append(
-                LimbSpec(side=side, root=g_sh, tip=g_cuff, bones=bones, length_scale=scale, width_scale=scale)
+        if not garment.has_sleeve("left" if side == 0 else "right"):
+            continue
+        bones = [b_sh, body.elbows[side], body.wrists[side]]
+        sleeve = float(np.linalg.norm(g_cuff - g_sh))
+        # A long sleeve ends at the wrist whatever the photo's proportions (flat product
+        # photos understate sleeve length); shorter sleeves keep their length relative to the body.
+        arm = sum(float(np.linalg.norm(b - a)) for a, b in zip(bones, bones[1:], strict=False))
+        long_sleeve = sleeve / garment_length >= LONG_SLEEVE_SHARE
+        length_scale = max(scale, arm / max(sleeve, 1.0)) if long_sleeve else scale
+        limbs.append(
+            LimbSpec(
+                side=side, root=g_sh, tip=g_cuff, bones=bones, length_scale=length_scale, width_scale=scale
             )
+        )
     panel = PanelSpec(
         garment=np.array([p[0] for p in pairs], np.float32), body=np.array([p[1] for p in pairs], np.float32)
     )

@@ -10,6 +10,7 @@ runs, so a poller sees the stage in progress.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -157,6 +158,7 @@ def run_outfit(
     fitted = [
         _place(g.category, mask, marks, frame) for g, (mask, marks) in zip(garments, analysed, strict=True)
     ]
+    fitted = [(_with_limb_widths(place, parts.person, frame), panel, limbs) for place, panel, limbs in fitted]
     lap(Step.POSE)
 
     # 3. Warp: each garment's body panel smoothly, each sleeve and trouser leg along its bones.
@@ -257,6 +259,20 @@ def _place(
     torso, left, right = garment.split_top(mask, marks)
     limb_parts = [left if spec.side == 0 else right for spec in place.limbs]
     return place, torso, limb_parts
+
+
+def _with_limb_widths(
+    place: placement.Placement, person: np.ndarray, frame: placement.BodyFrame
+) -> placement.Placement:
+    """The placement with each limb's half width measured on the person's silhouette."""
+    cap = parsing.ARM_RADIUS_PER_SPAN * frame.shoulder_span  # wider is the torso or a blob beside the arm
+    limbs = [
+        dataclasses.replace(
+            spec, body_half_width=parsing.limb_half_width(person, spec.bones[0], spec.bones[1], cap)
+        )
+        for spec in place.limbs
+    ]
+    return dataclasses.replace(place, limbs=limbs)
 
 
 def _apply_style(
