@@ -277,13 +277,19 @@ def _top_landmarks(mask: np.ndarray, torso_band: tuple[float, float], sleeve_dep
 def split_top(mask: np.ndarray, marks: TopLandmarks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(torso, left sleeve, right sleeve) parts of a top's float32 (H, W) mask.
 
-    Sleeves are what lies beyond the torso's edges (image-left / image-right); the torso
-    part keeps a small margin so that the seams overlap instead of leaving a gap.
+    Sleeves are what lies beyond the torso's edges (image-left / image-right), plus the
+    shoulder cap above the armpit just inside them: carried along the arm, it covers the
+    deltoid. The torso part keeps a margin too, so that the parts overlap instead of leaving
+    a gap; sleeves are drawn over the torso.
     """
     xs = np.arange(mask.shape[1], dtype=np.float32)[None, :]
+    ys = np.arange(mask.shape[0], dtype=np.float32)[:, None]
     margin = 0.03 * marks.torso_width
-    left = xs < marks.torso_left - margin
-    right = xs > marks.torso_right + margin
+    cap = 0.08 * marks.torso_width
+    left = (xs < marks.torso_left - margin) | ((xs < marks.torso_left + cap) & (ys < marks.left_armpit[1]))
+    right = (xs > marks.torso_right + margin) | (
+        (xs > marks.torso_right - cap) & (ys < marks.right_armpit[1])
+    )
     torso = mask * ((xs >= marks.torso_left - 2 * margin) & (xs <= marks.torso_right + 2 * margin))
     return torso.astype(np.float32), (mask * left).astype(np.float32), (mask * right).astype(np.float32)
 

@@ -4,9 +4,10 @@ Masks are bool (H, W). Coordinates as in `pose`. The parts:
     head         face, hair and neck above the collar line (always in front of garments)
     hair         hair, also where it falls over the shoulders (in front of garments)
     hands        hands and wrists (in front of garments)
+    feet         feet and shoes below the ankles (in front of garments)
     arms, legs   bands around the arm and leg bones, wherever the limbs are
     forearm_skin bare forearm skin (in front of a garment's body panel, behind its sleeves)
-    body_core    where the body itself is (torso, limbs, neck): bare skin when uncovered
+    body_core    where the body itself is (torso, tapered limbs, neck): bare skin when uncovered
     upper_clothing, lower_clothing   what the current top / bottom cover
 """
 
@@ -33,6 +34,7 @@ class PersonParse:
     head: np.ndarray
     hair: np.ndarray
     hands: np.ndarray
+    feet: np.ndarray
     arms: np.ndarray
     legs: np.ndarray
     forearm_skin: np.ndarray
@@ -45,7 +47,7 @@ class PersonParse:
     @property
     def in_front(self) -> np.ndarray:
         """What stays in front of every garment layer."""
-        return self.head | self.hair | self.hands
+        return self.head | self.hair | self.hands | self.feet
 
 
 def skin_model(image: np.ndarray, pose: BodyPose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,6 +108,22 @@ def tapered_band(points: list[np.ndarray], radii: list[float], shape: tuple[int,
     return canvas > 0
 
 
+def torso_half_width(torso: np.ndarray, center: np.ndarray, across: np.ndarray, cap: float) -> float:
+    """Mean distance (pixels) from `center` to the edge of `torso` (bool (H, W): the person
+    minus the arms) going both ways along `across`, each side capped at `cap`."""
+    h, w = torso.shape
+    reach = []
+    for sign in (1.0, -1.0):
+        distance = 0.0
+        while distance < cap:
+            px, py = center + sign * (distance + 1.0) * across
+            if not (0 <= int(px) < w and 0 <= int(py) < h and torso[int(py), int(px)]):
+                break
+            distance += 1.0
+        reach.append(distance)
+    return 0.5 * (reach[0] + reach[1])
+
+
 def limb_half_width(person: np.ndarray, a: np.ndarray, b: np.ndarray, cap: float) -> float:
     """Half the width (pixels) of the person's silhouette across the bone a->b at its middle.
 
@@ -132,27 +150,41 @@ def limb_half_width(person: np.ndarray, a: np.ndarray, b: np.ndarray, cap: float
     return 0.5 * (reach[0] + reach[1])
 
 
-def _like(
-    lab: np.ndarray,
-    point: np.ndarray,
-    half: int,
-    floor: float = 18.0,
-    box: tuple[slice, slice] | None = None,
-    ceiling: float = 60.0,
-) -> np.ndarray:
-    """Pixels (within `box`, if given) whose Lab colour is near the mean of a patch around `point`.
+class ColourField:
+    """An image's Lab colours inside a box, prepared for many "pixels like this sample" queries.
 
-    The distance threshold is 2.5 times the patch's spread, kept within [floor, ceiling]: a
-    textured sample (hair strands, a print) must not stretch it to everything."""
-    h, w = lab.shape[:2]
-    x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
-    patch = lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
-    spread = float(np.linalg.norm(patch.std(axis=0)))
-    box = box or (slice(0, h), slice(0, w))
-    diff = lab[box] - patch.mean(axis=0).astype(np.float32)
-    out = np.zeros((h, w), bool)
-    out[box] = np.einsum("ijk,ijk->ij", diff, diff) < float(np.clip(2.5 * spread, floor, ceiling)) ** 2
-    return out
+    |x - m|^2 = |x|^2 - 2 x.m + |m|^2: with |x|^2 computed once, each query is one
+    matrix-vector product instead of a fresh difference image.
+    """
+
+    def __init__(self, image: np.ndarray, box: tuple[slice, slice]) -> None:
+        h, w = image.shape[:2]
+        self.box = box
+        self.lab = np.zeros((h, w, 3), np.float32)
+        self.lab[box] = cv2.cvtColor(image[box], cv2.COLOR_RGB2LAB).astype(np.float32)
+        crop = self.lab[box]
+        self._crop_shape = crop.shape[:2]
+        self._flat = crop.reshape(-1, 3)
+        self._squared = np.einsum("ij,ij->i", self._flat, self._flat)
+
+    def patch(self, point: np.ndarray, half: int) -> np.ndarray:
+        """float32 (n, 3): the Lab colours of the square of half-size `half` around `point`."""
+        h, w = self.lab.shape[:2]
+        x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
+        return self.lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
+
+    def like(self, point: np.ndarray, half: int, floor: float = 18.0, ceiling: float = 60.0) -> np.ndarray:
+        """bool (H, W): pixels in the box whose colour is near the mean of the patch at `point`.
+
+        The distance threshold is 2.5 times the patch's spread, kept within [floor, ceiling]:
+        a textured sample (hair strands, a print) must not stretch it to everything."""
+        samples = self.patch(point, half)
+        mean = samples.mean(axis=0).astype(np.float32)
+        threshold = float(np.clip(2.5 * float(np.linalg.norm(samples.std(axis=0))), floor, ceiling))
+        distance2 = self._squared - 2.0 * (self._flat @ mean) + float(mean @ mean)
+        out = np.zeros(self.lab.shape[:2], bool)
+        out[self.box] = (distance2 < threshold**2).reshape(self._crop_shape)
+        return out
 
 
 def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
@@ -169,8 +201,8 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     face_luma = float(cv2.cvtColor(skin_rgb.astype(np.uint8)[None, None, :], cv2.COLOR_RGB2YCrCb)[0, 0, 0])
     skin[box] = skin_mask(image[box], mean, cov, face_luma) & person[box]
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
-    lab = np.zeros((h, w, 3), np.float32)
-    lab[box] = cv2.cvtColor(image[box], cv2.COLOR_RGB2LAB).astype(np.float32)
+    colours = ColourField(image, box)
+    lab = colours.lab
 
     mid_sh = body.mid_shoulder
     collar_y = float(mid_sh[1] - 0.35 * (mid_sh[1] - body.mouth[1]))
@@ -196,7 +228,7 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
         hair = (
             person
             & near_head
-            & _like(lab, hair_point, int(max(2, 0.04 * span)), 14.0, box, ceiling=20.0)
+            & colours.like(hair_point, int(max(2, 0.04 * span)), 14.0, ceiling=20.0)
             & ~skin
         )
         # Below the collar, trust only hair that grows from the head, and not at all when the
@@ -238,11 +270,24 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
             cv2.circle(hands, (int(center[0]), int(center[1])), radius, (1,), thickness=-1)
     hands_mask = (hands > 0) & skin
 
+    # Feet and shoes: the person below each ankle joint, near it.
+    feet = np.zeros(shape, bool)
+    for side in (0, 1):
+        ankle = body.ankles[side]
+        if 0 <= ankle[1] < h:
+            near = (np.abs(xs - ankle[0]) < 0.35 * span) & (ys > ankle[1]) & (ys < ankle[1] + 0.5 * span)
+            feet |= person & near
+
     torso = np.zeros(shape, np.uint8)
     waist_l, waist_r = body.waist()
     quad = np.array([body.shoulders[0], body.shoulders[1], waist_r, waist_l], np.int32)
     cv2.fillConvexPoly(torso, quad, (1,))
-    body_core = (torso > 0) | arms | legs | neck
+    # Bare arms are thinner than the sleeves they were in: paint skin only inside a tapered arm
+    # (shoulder, elbow, wrist radii as fractions of the span); the rest of an old sleeve is background.
+    bare_arms = np.zeros(shape, bool)
+    for side in (0, 1):
+        bare_arms |= tapered_band(body.arm(side), [0.13 * span, 0.11 * span, 0.08 * span], shape)
+    body_core = (torso > 0) | bare_arms | legs | neck
 
     hip_y = float(body.mid_hip[1])
     chest = mid_sh + 0.35 * (body.mid_hip - mid_sh)
@@ -256,7 +301,7 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
     )
 
     def clothing_like(point: np.ndarray, half: int) -> np.ndarray:
-        region = _like(lab, point, half, box=box)
+        region = colours.like(point, half, ceiling=30.0)
         x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
         patch = lab[max(0, y - half) : y + half + 1, max(0, x - half) : x + half + 1].reshape(-1, 3)
         bare = float(np.linalg.norm(patch.mean(axis=0) - face_lab)) < 12.0
@@ -295,6 +340,7 @@ def parse_person(image: np.ndarray, pose: BodyPose) -> PersonParse:
         head=head,
         hair=hair,
         hands=hands_mask,
+        feet=feet,
         arms=arms,
         legs=legs,
         forearm_skin=forearms & skin & ~head,

@@ -7,6 +7,7 @@ keeps its proportions: a cropped top stays short, a long shirt long.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ SHOULDER_EASE = (
 )
 HEM_EASE = 0.12  # a top's hem beyond the hips, fraction of shoulder span
 HIP_WIDTH_PER_JOINT_SPAN = 1.75  # body width at the hips / distance between hip joints
+PANEL_EASE = 1.04  # a body panel's half width over the measured torso's
 LONG_SLEEVE_SHARE = 0.6  # sleeve length / garment length from which a sleeve is a long one
 WAIST_ABOVE_HIPS = 0.12  # a waistband's height above the hip joints, fraction of torso length
 
@@ -125,9 +127,15 @@ class Placement:
     waist_y: float | None = None  # bottoms: the waistband's height on the body
 
 
-def place_upper(garment: TopLandmarks, body: BodyFrame) -> Placement:
+def place_upper(
+    garment: TopLandmarks, body: BodyFrame, body_half_width: Callable[[np.ndarray], float] | None = None
+) -> Placement:
     """A top, dress or outerwear: torso panel through neck, shoulders, armpits, waist and hem;
-    each sleeve along shoulder -> elbow -> wrist."""
+    each sleeve along shoulder -> elbow -> wrist.
+
+    `body_half_width(point)`, if given, measures the torso's half width (px) on the photo at a
+    point of its axis; the panel is made at least that wide there (a garment sized from the
+    skeleton alone is narrow on a broad torso)."""
     span = body.shoulder_span
     left_sh = body.shoulders[0] - body.across * SHOULDER_EASE * span
     right_sh = body.shoulders[1] + body.across * SHOULDER_EASE * span
@@ -145,12 +153,17 @@ def place_upper(garment: TopLandmarks, body: BodyFrame) -> Placement:
     hem_half = max(
         hip_half + HEM_EASE * span, 0.5 * float(garment.right_hem[0] - garment.left_hem[0]) * scale
     )
+    waist_depth = (
+        float(0.5 * (garment.left_armpit[1] + garment.left_hem[1]) - garment.left_shoulder[1]) * scale
+    )
+    waist_center = mid_sh + axis * waist_depth
+    waist_half = 0.5 * max(garment.torso_width * scale, 2 * hip_half)
+    if body_half_width is not None:
+        waist_half = max(waist_half, PANEL_EASE * body_half_width(waist_center))
+        hem_half = max(hem_half, PANEL_EASE * body_half_width(hem_center))
     left_hem, right_hem = hem_center - across * hem_half, hem_center + across * hem_half
     g_left_waist = np.array([garment.torso_left, 0.5 * (garment.left_armpit[1] + garment.left_hem[1])])
     g_right_waist = np.array([garment.torso_right, 0.5 * (garment.right_armpit[1] + garment.right_hem[1])])
-    waist_depth = float(g_left_waist[1] - garment.left_shoulder[1]) * scale
-    waist_half = 0.5 * max(garment.torso_width * scale, 2 * hip_half)
-    waist_center = mid_sh + axis * waist_depth
 
     def pit(g_pit: np.ndarray, b_sh: np.ndarray, g_sh: np.ndarray) -> np.ndarray:
         return (b_sh + axis * float(g_pit[1] - g_sh[1]) * scale).astype(np.float32)

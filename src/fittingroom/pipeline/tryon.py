@@ -21,7 +21,7 @@ import numpy as np
 from fittingroom.errors import BodyNotVisible, InvalidOption
 from fittingroom.pipeline import blend, garment, inpaint, parsing, placement, pose, worn
 from fittingroom.pipeline.checks import check_rgb
-from fittingroom.pipeline.fit import Layer, render_layer
+from fittingroom.pipeline.fit import Layer, close_seams, render_layer
 from fittingroom.pipeline.models import Models
 from fittingroom.pipeline.pose import Landmark
 from fittingroom.pipeline.stages import Step
@@ -155,8 +155,15 @@ def run_outfit(
     _require_visible(body_pose, categories, height)
     parts = parsing.parse_person(person, body_pose)
     frame = placement.BodyFrame.from_pose(body_pose)
+    torso_only = parts.person & ~parts.arms
+    cap = 0.75 * frame.shoulder_span
+
+    def torso_half(point: np.ndarray) -> float:
+        return parsing.torso_half_width(torso_only, point, frame.across, cap)
+
     fitted = [
-        _place(g.category, mask, marks, frame) for g, (mask, marks) in zip(garments, analysed, strict=True)
+        _place(g.category, mask, marks, frame, torso_half)
+        for g, (mask, marks) in zip(garments, analysed, strict=True)
     ]
     fitted = [(_with_limb_widths(place, parts.person, frame), panel, limbs) for place, panel, limbs in fitted]
     lap(Step.POSE)
@@ -167,7 +174,10 @@ def run_outfit(
         render_layer(g.category, rgb, panel, limbs, place, (height, width))
         for g, rgb, (place, panel, limbs) in zip(garments, garment_rgbs, fitted, strict=True)
     ]
+    seam_radius = 0.12 * frame.shoulder_span
     for item, layer, (place, _, _) in zip(garments, layers, fitted, strict=True):
+        old_below = parts.lower_clothing if item.category == "bottom" else parts.upper_clothing
+        close_seams(layer, old_below & ~parts.in_front, seam_radius)
         _apply_style(item, layer, place, layers, fitted, frame)
         layer.alpha[parts.in_front] = 0.0
         # Bare forearms in front of the body stay in front of a body panel, behind a sleeve.
@@ -231,7 +241,11 @@ def _analyse_garment(item: GarmentInput, image: np.ndarray, models: Models) -> A
 
 
 def _place(
-    category: str, mask: np.ndarray, known: Landmarks | None, frame: placement.BodyFrame
+    category: str,
+    mask: np.ndarray,
+    known: Landmarks | None,
+    frame: placement.BodyFrame,
+    torso_half: Callable[[np.ndarray], float] | None = None,
 ) -> tuple[placement.Placement, np.ndarray | None, list[np.ndarray]]:
     """(placement, panel part, limb parts in placement order) of one garment.
 
@@ -255,7 +269,7 @@ def _place(
         marks = garment.find_top_landmarks(mask, torso_band=(0.3, 0.45), sleeve_depth=0.4)
     else:
         marks = garment.find_top_landmarks(mask)
-    place = placement.place_upper(marks, frame)
+    place = placement.place_upper(marks, frame, torso_half)
     torso, left, right = garment.split_top(mask, marks)
     limb_parts = [left if spec.side == 0 else right for spec in place.limbs]
     return place, torso, limb_parts
