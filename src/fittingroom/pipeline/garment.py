@@ -153,6 +153,17 @@ class TopLandmarks:
         return bool(np.linalg.norm(cuff - pit) > 1.0)
 
 
+def _vertical_extent(mask: np.ndarray) -> tuple[np.ndarray, int, int, int]:
+    """(mask > 0.5, first row, last row, rows spanned) of a garment's mask; raises
+    NoGarmentDetected when it spans fewer than 8 rows."""
+    binary = mask > 0.5
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size < 8:
+        raise NoGarmentDetected()
+    top, bottom = int(rows[0]), int(rows[-1])
+    return binary, top, bottom, bottom - top + 1
+
+
 def _reduced(mask: np.ndarray) -> tuple[np.ndarray, float]:
     """The mask at most _LANDMARK_SIDE px on its long side, and the factor it was scaled by."""
     scale = min(1.0, _LANDMARK_SIDE / max(mask.shape))
@@ -194,12 +205,7 @@ def _top_landmarks(mask: np.ndarray, torso_band: tuple[float, float], sleeve_dep
     rows (a flared skirt is wider than the torso). Sleeves are searched in the top
     `sleeve_depth` of the height (a dress: 0.4, above its skirt).
     """
-    binary = mask > 0.5
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size < 8:
-        raise NoGarmentDetected()
-    top, bottom = int(rows[0]), int(rows[-1])
-    height = bottom - top + 1
+    binary, top, bottom, height = _vertical_extent(mask)
     lefts = np.array([np.argmax(r) if r.any() else -1 for r in binary], dtype=np.int64)
     rights = np.array([len(r) - 1 - np.argmax(r[::-1]) if r.any() else -1 for r in binary], dtype=np.int64)
 
@@ -341,12 +347,7 @@ def _bottom_landmarks(mask: np.ndarray) -> BottomLandmarks:
     The crotch is where the background gap between the legs ends, scanning up the centre
     line from the hem; no gap (or a very short one) means a skirt.
     """
-    binary = mask > 0.5
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size < 8:
-        raise NoGarmentDetected()
-    top, bottom = int(rows[0]), int(rows[-1])
-    height = bottom - top + 1
+    binary, top, bottom, height = _vertical_extent(mask)
     waist_y = top + max(1, int(0.02 * height))
     waist_cols = np.flatnonzero(binary[waist_y])
     if waist_cols.size < 2:

@@ -108,16 +108,20 @@ def tapered_band(points: list[np.ndarray], radii: list[float], shape: tuple[int,
     return canvas > 0
 
 
-def torso_half_width(torso: np.ndarray, center: np.ndarray, across: np.ndarray, cap: float) -> float:
-    """Mean distance (pixels) from `center` to the edge of `torso` (bool (H, W): the person
-    minus the arms) going both ways along `across`, each side capped at `cap`."""
-    h, w = torso.shape
+def half_width_across(region: np.ndarray, center: np.ndarray, direction: np.ndarray, cap: float) -> float:
+    """Mean distance (pixels) from `center` to the edge of `region` (bool (H, W)) going both
+    ways along the unit vector `direction`, each side capped at `cap`. 0 when `center` is
+    outside the region or the frame."""
+    h, w = region.shape
+    x, y = int(center[0]), int(center[1])
+    if not (0 <= x < w and 0 <= y < h and region[y, x]):
+        return 0.0
     reach = []
     for sign in (1.0, -1.0):
         distance = 0.0
         while distance < cap:
-            px, py = center + sign * (distance + 1.0) * across
-            if not (0 <= int(px) < w and 0 <= int(py) < h and torso[int(py), int(px)]):
+            px, py = center + sign * (distance + 1.0) * direction
+            if not (0 <= int(px) < w and 0 <= int(py) < h and region[int(py), int(px)]):
                 break
             distance += 1.0
         reach.append(distance)
@@ -125,29 +129,11 @@ def torso_half_width(torso: np.ndarray, center: np.ndarray, across: np.ndarray, 
 
 
 def limb_half_width(person: np.ndarray, a: np.ndarray, b: np.ndarray, cap: float) -> float:
-    """Half the width (pixels) of the person's silhouette across the bone a->b at its middle.
-
-    person: bool (H, W). Walks outward from the bone's midpoint along its normal, both ways,
-    until leaving the silhouette or reaching `cap` (an arm against the torso would otherwise
-    measure the torso). Returns 0 when the midpoint is outside the silhouette or the frame.
-    """
-    h, w = person.shape
-    mid = 0.5 * (a + b)
+    """Half the width (pixels) of the person's silhouette (bool (H, W)) across the bone a->b
+    at its middle, capped at `cap` (an arm against the torso would otherwise measure the torso)."""
     d = b - a
     normal = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-6)
-    x, y = int(mid[0]), int(mid[1])
-    if not (0 <= x < w and 0 <= y < h and person[y, x]):
-        return 0.0
-    reach = []
-    for sign in (1.0, -1.0):
-        distance = 0.0
-        while distance < cap:
-            px, py = mid + sign * (distance + 1.0) * normal
-            if not (0 <= int(px) < w and 0 <= int(py) < h and person[int(py), int(px)]):
-                break
-            distance += 1.0
-        reach.append(distance)
-    return 0.5 * (reach[0] + reach[1])
+    return half_width_across(person, 0.5 * (a + b), normal, cap)
 
 
 class ColourField:

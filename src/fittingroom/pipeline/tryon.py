@@ -159,7 +159,7 @@ def run_outfit(
     cap = 0.75 * frame.shoulder_span
 
     def torso_half(point: np.ndarray) -> float:
-        return parsing.torso_half_width(torso_only, point, frame.across, cap)
+        return parsing.half_width_across(torso_only, point, frame.across, cap)
 
     fitted = [
         _place(g.category, mask, marks, frame, torso_half)
