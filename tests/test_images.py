@@ -113,6 +113,9 @@ def test_alpha_composited_on_white_and_modes_converted() -> None:
     sixteen = io.BytesIO()
     Image.fromarray(np.full((32, 32), 65535, np.uint16)).save(sixteen, "PNG")
     assert decode_rgb(sixteen.getvalue(), max_pixels=10**7).min() == 255
+    mid_grey = io.BytesIO()  # 16-bit values map to 8 bits by range, not stretched to the image's maximum
+    Image.fromarray(np.full((32, 32), 128 * 257, np.uint16)).save(mid_grey, "PNG")
+    assert decode_rgb(mid_grey.getvalue(), max_pixels=10**7).max() == 128
 
 
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])

@@ -116,10 +116,13 @@ def decode_rgb(
                 raise ImageTooManyPixels(f"Image too large: {opened.width}x{opened.height} pixels")
             opened.load()
             im: Image.Image = ImageOps.exif_transpose(opened)
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+            if im.mode in ("I;16", "I;16B", "I;16L"):  # 16-bit greyscale: 0-65535 -> 0-255
+                wide = np.asarray(im, dtype=np.float32) / 257.0
+                im = Image.fromarray(np.clip(wide + 0.5, 0, 255).astype(np.uint8), "L")
+            elif im.mode == "I":  # 32-bit integers have no fixed range: scale by the image's own
                 wide = np.asarray(im, dtype=np.float32)
-                scale = 255.0 / max(1.0, float(wide.max()) if wide.max() > 255 else 255.0)
-                im = Image.fromarray(np.clip(wide * scale, 0, 255).astype(np.uint8), "L")
+                scale = 255.0 / max(255.0, float(wide.max()))
+                im = Image.fromarray(np.clip(wide * scale + 0.5, 0, 255).astype(np.uint8), "L")
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = im.convert("RGBA")
                 canvas = Image.new("RGBA", rgba.size, (*background, 255))

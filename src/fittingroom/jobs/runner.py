@@ -17,7 +17,8 @@ from fittingroom.db.session import transaction
 from fittingroom.errors import FittingroomError
 from fittingroom.images import encode_image
 from fittingroom.jobs import records
-from fittingroom.providers.base import GarmentPart, Provider, TryOnRequest
+from fittingroom.providers.base import GarmentPart, TryOnRequest
+from fittingroom.providers.local import LocalProvider
 from fittingroom.storage.base import BlobStore
 from fittingroom.storage.files import save_file
 
@@ -30,7 +31,7 @@ class WorkerContext:
 
     factory: sessionmaker[Session]
     store: BlobStore
-    provider: Provider
+    provider: LocalProvider
     progress_min_interval_s: float = 0.05
 
 

@@ -14,6 +14,3 @@ class JobStatus(StrEnum):
     @property
     def is_terminal(self) -> bool:
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
-
-
-ACTIVE = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)

@@ -34,8 +34,7 @@ def worker_main(settings: Settings, conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us over the pipe
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
     ctx = build_context(settings)
-    load_seconds = getattr(ctx.provider, "models", None)
-    conn.send(("ready", getattr(load_seconds, "load_seconds", 0.0)))
+    conn.send(("ready", ctx.provider.models.load_seconds))
     while True:
         try:
             job_id = conn.recv()

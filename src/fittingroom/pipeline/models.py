@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # Quiet TensorFlow Lite / absl start-up chatter before mediapipe is imported.
@@ -22,7 +22,6 @@ class Models:
 
     pose: Any  # mediapipe.solutions.pose.Pose, static images, with segmentation
     load_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.pose.close()
