@@ -149,6 +149,24 @@ def test_restart_resumes_queued_and_running_jobs(tmp_path: Path) -> None:
         servers.stop(second.process)
 
 
+def test_sigterm_to_the_process_group_loses_no_job(tmp_path: Path) -> None:
+    # What `docker stop`, systemd or a terminal does: SIGTERM to every process of the group.
+    data_dir = tmp_path / "data"
+    first = launch(data_dir, workers=1)
+    job_id = first.submit()
+    servers.wait_until(
+        lambda: first.poll(job_id)["status"] == "processing", 30, "job to start", interval=0.01
+    )
+    os.killpg(first.process.pid, signal.SIGTERM)
+    first.process.wait(timeout=30)
+    servers.stop(first.process)
+    second = launch(data_dir, workers=1)
+    try:
+        assert second.wait_terminal(job_id)["status"] == "completed"
+    finally:
+        servers.stop(second.process)
+
+
 def test_sigterm_stops_server_and_workers(tmp_path: Path) -> None:
     server = launch(tmp_path / "data", workers=2)
     workers = server.worker_pids()

@@ -72,21 +72,20 @@ class EmbeddedQueue:
         """Stop dispatching, let running jobs finish within `timeout`, then stop the workers.
 
         A job still running at the deadline stays `processing` in the database and is re-run
-        at the next start.
+        at the next start (its worker is killed; workers ignore SIGTERM).
         """
         self._stopping.set()
         self._wake()
         if self._thread is not None:
             self._thread.join(timeout=5)
         deadline = time.monotonic() + timeout
-        for worker in self._workers:
-            if worker.job_id is None:
-                with contextlib.suppress(OSError):
-                    worker.conn.send(None)
+        for worker in self._workers:  # a busy worker reads this after finishing its job
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
         for worker in self._workers:
             worker.process.join(timeout=max(0.1, deadline - time.monotonic()))
             if worker.process.is_alive():
-                worker.process.terminate()
+                worker.process.kill()
                 worker.process.join(timeout=2)
             worker.conn.close()
         self._workers.clear()
@@ -177,7 +176,13 @@ class EmbeddedQueue:
     def _replace(self, worker: _Worker) -> None:
         worker.process.join(timeout=1)
         code = worker.process.exitcode
-        if worker.job_id is not None:
+        if worker.job_id is not None and self._stopping.is_set():
+            log.warning(
+                "worker %s stopped during shutdown; job %s will re-run at the next start",
+                worker.process.pid,
+                worker.job_id,
+            )
+        elif worker.job_id is not None:
             reason = f"The worker process running this job died unexpectedly (exit code {code})"
             records.fail(self._factory, worker.job_id, reason)
             log.error("worker %s died running job %s (exit code %s)", worker.process.pid, worker.job_id, code)

@@ -31,7 +31,10 @@ def build_context(settings: Settings) -> WorkerContext:
 
 def worker_main(settings: Settings, conn: Connection) -> None:
     """Entry point of a spawned worker process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us over the pipe
+    # A terminal's Ctrl-C or a service manager's SIGTERM reaches the whole process group; the
+    # server stops its workers itself, over the pipe, after letting running jobs finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
     ctx = build_context(settings)
     conn.send(("ready", ctx.provider.models.load_seconds))
