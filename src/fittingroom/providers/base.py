@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
+from fittingroom.outfit.layering import OutfitPlan
 from fittingroom.pipeline.stages import Step
 
 ProgressCallback = Callable[[Step], None]
@@ -41,6 +42,23 @@ class TryOnRequest:
     garments: tuple[GarmentPart, ...]
     quality: str = "standard"  # "standard" | "hd"
     options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_plan(
+        cls,
+        person: bytes,
+        plan: OutfitPlan,
+        images: Sequence[bytes],
+        quality: str = "standard",
+        options: dict[str, Any] | None = None,
+    ) -> TryOnRequest:
+        """A request for a resolved outfit: the plan's layers (innermost first) with their
+        styles; `images[i]` is the garment sent at request position i."""
+        photo_type = (options or {}).get("garment_photo_type", "auto")
+        garments = tuple(
+            GarmentPart(images[layer.index], layer.category, layer.style, photo_type) for layer in plan.layers
+        )
+        return cls(person=person, garments=garments, quality=quality, options=dict(options or {}))
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Outfits: layering rules (z-order, conflicts, interactions) and prompt building. Pure functions."""
