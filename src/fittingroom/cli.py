@@ -185,5 +185,90 @@ def evaluate(
     console.print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'contact_sheet.png'}")
 
 
+gems_app = typer.Typer(help="Gem balances and grants.", no_args_is_help=True)
+config_app = typer.Typer(help="Settings stored in the database (ai_config).", no_args_is_help=True)
+app.add_typer(gems_app, name="gems")
+app.add_typer(config_app, name="config")
+
+
+def _database() -> Any:
+    """A session factory on the configured database, migrated."""
+    from fittingroom.db.session import make_engine, make_session_factory, migrate
+
+    settings = Settings()
+    settings.ensure_data_dir()
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    return make_session_factory(engine)
+
+
+@gems_app.command("grant")
+def gems_grant(
+    user: Annotated[str, typer.Argument(help="User id (the token's `sub`)")],
+    amount: Annotated[int, typer.Argument(min=1, help="Gems to add")],
+    note: Annotated[str | None, typer.Option(help="Why, kept in the ledger")] = None,
+) -> None:
+    """Add gems to a user's balance (the user is created if new)."""
+    from fittingroom.billing import ledger
+    from fittingroom.db.session import transaction
+
+    with transaction(_database()) as session:
+        balance = ledger.grant(session, user, amount, note=note or "granted by an operator")
+    print(f"{user}: {balance} gems")
+
+
+@gems_app.command("show")
+def gems_show(user: Annotated[str, typer.Argument(help="User id (the token's `sub`)")]) -> None:
+    """Print a user's balance and ledger."""
+    from sqlalchemy import select
+
+    from fittingroom.billing import ledger
+    from fittingroom.db.models import GemLedgerEntry
+
+    with _database()() as session:
+        rows = session.scalars(
+            select(GemLedgerEntry).where(GemLedgerEntry.user_id == user).order_by(GemLedgerEntry.id)
+        ).all()
+        for row in rows:
+            when = f"{row.created_at:%Y-%m-%d %H:%M:%S}"
+            print(f"{when}  {row.kind:<7} {row.delta:+d}  {row.tryon_id or ''} {row.note or ''}")
+        print(f"{user}: {ledger.balance(session, user)} gems")
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="e.g. system_prompt")],
+    value: Annotated[str, typer.Argument(help="The value, or - to read it from standard input")],
+) -> None:
+    """Store a value in ai_config (`-` reads it from standard input)."""
+    from fittingroom.db.models import AiConfig
+    from fittingroom.db.session import transaction
+
+    text = sys.stdin.read() if value == "-" else value
+    if not text.strip():
+        console.print("[red]error:[/red] the value is empty")
+        raise typer.Exit(1)
+    with transaction(_database()) as session:
+        row = session.get(AiConfig, key)
+        if row is None:
+            session.add(AiConfig(key=key, value=text))
+        else:
+            row.value = text
+    print(f"{key}: {len(text)} characters stored")
+
+
+@config_app.command("show")
+def config_show(key: Annotated[str, typer.Argument(help="e.g. system_prompt")]) -> None:
+    """Print a value from ai_config."""
+    from fittingroom.db.models import AiConfig
+
+    with _database()() as session:
+        row = session.get(AiConfig, key)
+    if row is None:
+        console.print(f"[red]error:[/red] no ai_config value named '{key}'")
+        raise typer.Exit(1)
+    print(row.value)
+
+
 def main() -> None:  # pragma: no cover
     app(sys.argv[1:])

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     standard_max_side: int = Field(1024, ge=64, description="Long side of a `standard` result, pixels.")
     hd_max_side: int = Field(2048, ge=64, description="Long side of an `hd` result, pixels.")
 
+    # --- gems -------------------------------------------------------------------------------
+    new_user_gems: int = Field(0, ge=0, description="Gems granted to a user on first sight.")
+
     # --- storage -----------------------------------------------------------------------------
     storage: Literal["filesystem", "s3"] = "filesystem"
     s3_bucket: str | None = None

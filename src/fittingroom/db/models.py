@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,3 +66,39 @@ class TryOnSession(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_tryon_sessions_status_created", "status", "created_at"),)
+
+
+class User(Base):
+    """A user seen in a valid token (`sub`). `gems_balance` always equals the sum of their ledger."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    gems_balance: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("gems_balance >= 0", name="ck_users_gems_balance_non_negative"),)
+
+
+class GemLedgerEntry(Base):
+    """One change of a user's balance. Append-only: rows are never updated or deleted."""
+
+    __tablename__ = "gem_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    delta: Mapped[int] = mapped_column(Integer)  # + grant or refund, - debit
+    kind: Mapped[str] = mapped_column(String(16))  # "grant" | "debit" | "refund"
+    tryon_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AiConfig(Base):
+    """Settings of generative providers that operators edit at run time (e.g. `system_prompt`)."""
+
+    __tablename__ = "ai_config"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

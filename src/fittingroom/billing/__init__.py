@@ -1,0 +1,1 @@
+"""Gems: balances, the append-only ledger, atomic debits and refunds."""
