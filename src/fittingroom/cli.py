@@ -185,6 +185,28 @@ def evaluate(
     console.print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'contact_sheet.png'}")
 
 
+users_app = typer.Typer(help="Users and their tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("token")
+def users_token(
+    user: Annotated[str, typer.Argument(help="User id, the token's `sub`")],
+    ttl: Annotated[int, typer.Option(min=1, help="Lifetime in seconds")] = 3600,
+) -> None:
+    """Print an HS256 token for USER signed with the configured secret (the last line of output)."""
+    from fittingroom.auth import TokenVerifier
+
+    settings = Settings()
+    try:
+        token = TokenVerifier(settings).issue(user, ttl_s=ttl)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"token for '{user}', valid {ttl} s:")
+    print(token)
+
+
 gems_app = typer.Typer(help="Gem balances and grants.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings stored in the database (ai_config).", no_args_is_help=True)
 app.add_typer(gems_app, name="gems")

@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     standard_max_side: int = Field(1024, ge=64, description="Long side of a `standard` result, pixels.")
     hd_max_side: int = Field(2048, ge=64, description="Long side of an `hd` result, pixels.")
 
+    # --- authentication (the /process-tryon surface) ------------------------------------------
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 secret. Generated once into <data_dir>/jwt.secret when unset."
+    )
+    jwt_algorithms: list[str] = Field(
+        default_factory=lambda: ["HS256"],
+        description="Accepted algorithms, pinned here (never taken from the token): HS256, RS256, ES256 ...",
+    )
+    jwt_audience: str | None = Field(
+        None, description="Required `aud` claim, e.g. 'authenticated' (Supabase)."
+    )
+    jwks_url: str | None = Field(
+        None, description="JWKS for RS256/ES256 tokens: an http(s) URL or a path to a JSON file."
+    )
+
     # --- gems -------------------------------------------------------------------------------
     new_user_gems: int = Field(0, ge=0, description="Gems granted to a user on first sight.")
 
@@ -99,18 +114,30 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
 
     def resolved_secret_key(self) -> bytes:
-        """The signing secret: the configured one, else one generated once into the data dir."""
+        """The URL-signing secret: the configured one, else one generated once into the data dir."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
+        return self._generated_secret("secret.key")
+
+    def resolved_jwt_secret(self) -> bytes:
+        """The HS256 token secret: the configured one, else one generated once into the data dir."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value().encode()
+        return self._generated_secret("jwt.secret")
+
+    def _generated_secret(self, name: str) -> bytes:
         self.ensure_data_dir()
-        path = self.data_dir / "secret.key"
+        path = self.data_dir / name
         if not path.exists():
-            # O_EXCL: two processes starting together agree on one key.
+            # Written aside, then hard-linked into place: the link is atomic and fails if another
+            # process got there first, so everyone reads one complete secret.
+            tmp = path.with_name(f".{name}.{os.getpid()}")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                os.link(tmp, path)
             except FileExistsError:
                 pass
-            else:
-                with os.fdopen(fd, "w") as f:
-                    f.write(secrets.token_urlsafe(48))
+            finally:
+                tmp.unlink()
         return path.read_text().strip().encode()
