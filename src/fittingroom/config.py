@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         None, description="JWKS for RS256/ES256 tokens: an http(s) URL or a path to a JSON file."
     )
 
+    # --- rate limits ------------------------------------------------------------------------
+    rate_limit: str = Field("5/minute", description="Try-ons per user on /process-tryon (limits syntax).")
+    rate_limit_storage: str = Field(
+        "memory://", description="Where counts live: memory:// (one process) or redis://host:port/0 (shared)."
+    )
+
     # --- gems -------------------------------------------------------------------------------
     new_user_gems: int = Field(0, ge=0, description="Gems granted to a user on first sight.")
 

@@ -102,3 +102,18 @@ def test_progress_throttle_skips_close_steps() -> None:
         now[0] = t
         throttle(step)
     assert written == [Step.SEGMENTATION, Step.WARP]
+
+
+def test_failing_a_job_refunds_its_gems_once(factory: sessionmaker[Session]) -> None:
+    from fittingroom.billing import ledger
+
+    job_id = new_job(factory)
+    with transaction(factory) as session:
+        ledger.ensure_user(session, "erin", initial_grant=5)
+        records.get(session, job_id).user_id = "erin"  # type: ignore[union-attr]
+        ledger.debit(session, "erin", 2, tryon_id=job_id)
+    records.claim(factory, job_id)
+    assert records.fail(factory, job_id, "model crashed")
+    assert not records.fail(factory, job_id, "again")
+    with factory() as session:
+        assert ledger.balance(session, "erin") == 5 == ledger.ledger_sum(session, "erin")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from fittingroom.billing import ledger
 from fittingroom.db.models import TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
 from fittingroom.jobs.status import JobStatus
@@ -122,7 +123,10 @@ def complete(
 
 
 def fail(factory: SessionFactory, job_id: str, reason: str, provider: str | None = None) -> bool:
-    """queued/processing -> failed with a reason fit to show the client."""
+    """queued/processing -> failed with a reason fit to show the client.
+
+    Gems debited for the job are refunded in the same transaction: a job is never failed
+    without its refund, nor refunded twice (only one caller wins this transition)."""
     now = utcnow()
     values: dict[str, Any] = {
         "status": JobStatus.FAILED.value,
@@ -132,7 +136,20 @@ def fail(factory: SessionFactory, job_id: str, reason: str, provider: str | None
     }
     if provider is not None:
         values["provider"] = provider
-    return _transition(factory, job_id, (JobStatus.QUEUED, JobStatus.PROCESSING), **values)
+    with transaction(factory) as session:
+        result = session.execute(
+            update(TryOnSession)
+            .where(
+                TryOnSession.id == job_id, TryOnSession.status.in_([JobStatus.QUEUED, JobStatus.PROCESSING])
+            )
+            .values(**values)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        user_id = session.scalar(select(TryOnSession.user_id).where(TryOnSession.id == job_id))
+        if user_id is not None:
+            ledger.refund(session, user_id, job_id)
+        return True
 
 
 def requeue_interrupted(factory: SessionFactory) -> list[str]:
