@@ -57,9 +57,10 @@ class Server:
         return [p for p in servers.children(self.process.pid) if "spawn_main" in servers.cmdline(p)]
 
 
-def launch(data_dir: Path, workers: int) -> Server:
+def launch(data_dir: Path, workers: int, extra_env: dict[str, str] | None = None) -> Server:
     port = servers.free_port()
     env = {
+        **(extra_env or {}),
         "FITTINGROOM_DATA_DIR": str(data_dir),
         "FITTINGROOM_WORKERS": str(workers),
         "FITTINGROOM_PORT": str(port),
@@ -185,3 +186,54 @@ def test_sigterm_stops_server_and_workers(tmp_path: Path) -> None:
             f"worker {pid} to exit",
         )
     servers.stop(server.process)
+
+
+def with_comment(jpeg: bytes, text: str) -> bytes:
+    """The same JPEG with a COM segment: other bytes (another cache fingerprint), same pixels."""
+    payload = text.encode()
+    return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
+
+
+def test_hundred_concurrent_tryons_against_ten_gems(tmp_path: Path) -> None:
+    import base64
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "FITTINGROOM_DATA_DIR": str(data_dir), "FITTINGROOM_RATE_LIMIT": "1000/minute"}
+    cli = str(servers.BIN / "fittingroom")
+    subprocess.run([cli, "gems", "grant", "alice", "10"], env=env, check=True, capture_output=True)
+    token = (
+        subprocess.run([cli, "users", "token", "alice"], env=env, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    server = launch(data_dir, workers=2, extra_env={"FITTINGROOM_RATE_LIMIT": "1000/minute"})
+    person = base64.b64encode(PERSON.read_bytes()).decode()
+
+    def post(i: int) -> tuple[int, int]:
+        garment = base64.b64encode(with_comment(TEE.read_bytes(), f"request {i}")).decode()
+        response = httpx.post(
+            f"{server.url}/process-tryon",
+            timeout=120,
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "model_image": person,
+                "quality": "standard",
+                "clothing_images": [{"image": garment, "category": "top"}],
+            },
+        )
+        return response.status_code, int(response.json().get("gems_used", 0))
+
+    try:
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            outcomes = list(pool.map(post, range(100)))
+    finally:
+        servers.stop(server.process)
+    assert sorted(outcomes).count((200, 1)) == 10, outcomes
+    assert sorted(outcomes).count((402, 0)) == 90, outcomes
+    shown = subprocess.run(
+        [cli, "gems", "show", "alice"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    assert shown.strip().endswith("alice: 0 gems")
+    assert shown.count("debit") == 10 and "refund" not in shown

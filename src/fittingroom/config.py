@@ -86,6 +86,19 @@ class Settings(BaseSettings):
         "memory://", description="Where counts live: memory:// (one process) or redis://host:port/0 (shared)."
     )
 
+    # --- the /process-tryon surface ------------------------------------------------------------
+    default_locale: str = Field(
+        "en", pattern="^(en|vi)$", description="Language of messages without Accept-Language."
+    )
+    sync_timeout_s: float = Field(
+        120.0, gt=0, description="How long /process-tryon waits for its job before answering 202."
+    )
+    cache_ttl_s: int = Field(
+        7 * 24 * 3600, ge=0, description="How long an identical try-on is answered from cache."
+    )
+    gems_standard: int = Field(1, ge=0, description="Gems a standard-quality try-on costs.")
+    gems_hd: int = Field(2, ge=0, description="Gems an hd try-on costs.")
+
     # --- gems -------------------------------------------------------------------------------
     new_user_gems: int = Field(0, ge=0, description="Gems granted to a user on first sight.")
 

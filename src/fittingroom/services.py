@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fittingroom.auth import TokenVerifier
 from fittingroom.config import Settings
 from fittingroom.db.session import make_engine, make_session_factory, migrate
 from fittingroom.jobs.queue import JobQueue, make_queue
+from fittingroom.ratelimit import RateLimiter
 from fittingroom.storage import make_store
 from fittingroom.storage.base import BlobStore
 
@@ -21,6 +23,8 @@ class Services:
     factory: sessionmaker[Session]
     store: BlobStore
     queue: JobQueue
+    verifier: TokenVerifier
+    limiter: RateLimiter
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -35,6 +39,8 @@ class Services:
             factory=factory,
             store=make_store(settings),
             queue=make_queue(settings, factory),
+            verifier=TokenVerifier(settings),
+            limiter=RateLimiter(settings),
         )
 
     def close(self) -> None:

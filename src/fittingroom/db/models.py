@@ -102,3 +102,24 @@ class AiConfig(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class TryOnHistory(Base):
+    """One answer of /process-tryon: a fresh try-on (id == its job id) or a cached replay of one."""
+
+    __tablename__ = "tryon_history"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    job_id: Mapped[str] = mapped_column(ForeignKey("tryon_sessions.id"))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # category, name, sub_category, is_primary
+    quality: Mapped[str] = mapped_column(String(16))
+    gems_used: Mapped[int] = mapped_column(Integer)
+    cached: Mapped[bool] = mapped_column(default=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        Index("ix_tryon_history_user_created", "user_id", "created_at"),
+        Index("ix_tryon_history_user_fingerprint", "user_id", "fingerprint"),
+    )

@@ -33,10 +33,11 @@ def create(
     garment_file_id: str,
     options: dict[str, Any],
     user_id: str | None = None,
+    job_id: str | None = None,
 ) -> TryOnSession:
     """Add a queued job to the caller's transaction and return it (its id is set)."""
     job = TryOnSession(
-        id=new_id(),
+        id=job_id or new_id(),
         status=JobStatus.QUEUED.value,
         user_id=user_id,
         person_file_id=person_file_id,

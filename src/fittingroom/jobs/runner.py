@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +18,7 @@ from fittingroom.db.session import transaction
 from fittingroom.errors import FittingroomError
 from fittingroom.images import encode_image
 from fittingroom.jobs import records
+from fittingroom.outfit.layering import plan_from_dict
 from fittingroom.providers.base import GarmentPart, TryOnRequest
 from fittingroom.providers.local import LocalProvider
 from fittingroom.storage.base import BlobStore
@@ -49,20 +51,11 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             garment = session.get(StoredFile, job.garment_file_id)
             options = dict(job.options or {})
             user_id = job.user_id
-        if person is None or garment is None:
+            extra_ids = options.get("garment_file_ids") or []
+            garments = [session.get(StoredFile, file_id) for file_id in extra_ids] or [garment]
+        if person is None or any(g is None for g in garments):
             raise FittingroomError("Input files of this job are missing")
-        garment_part = GarmentPart(
-            ctx.store.get(garment.blob_key),
-            options.get("category", "top"),
-            options.get("style"),
-            options.get("garment_photo_type", "auto"),
-        )
-        request = TryOnRequest(
-            person=ctx.store.get(person.blob_key),
-            garments=(garment_part,),
-            quality=options.get("quality", "standard"),
-            options=options,
-        )
+        request = _request(ctx, person, [g for g in garments if g is not None], options)
         throttle = records.ProgressThrottle(
             lambda step: records.report_step(ctx.factory, job_id, step), ctx.progress_min_interval_s
         )
@@ -102,3 +95,22 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             provider=ctx.provider.name,
         )
         return "failed"
+
+
+def _request(
+    ctx: WorkerContext, person: StoredFile, garments: list[StoredFile], options: dict[str, Any]
+) -> TryOnRequest:
+    """The provider request: from the stored outfit plan when the job has one (/process-tryon),
+    else the single garment with the job's category and style."""
+    person_bytes = ctx.store.get(person.blob_key)
+    images = [ctx.store.get(g.blob_key) for g in garments]
+    quality = options.get("quality", "standard")
+    if options.get("plan"):
+        return TryOnRequest.from_plan(person_bytes, plan_from_dict(options["plan"]), images, quality, options)
+    part = GarmentPart(
+        images[0],
+        options.get("category", "top"),
+        options.get("style"),
+        options.get("garment_photo_type", "auto"),
+    )
+    return TryOnRequest(person=person_bytes, garments=(part,), quality=quality, options=options)

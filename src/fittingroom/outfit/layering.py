@@ -260,3 +260,15 @@ def resolve(items: Sequence[OutfitItem]) -> OutfitPlan:
         interactions=tuple(interactions),
         primary=primary,
     )
+
+
+def plan_from_dict(data: dict[str, Any]) -> OutfitPlan:
+    """The inverse of `OutfitPlan.as_dict` (a plan stored with a job)."""
+    return OutfitPlan(
+        layers=tuple(Layer(**layer) for layer in data["layers"]),
+        dropped=tuple(Dropped(**d) for d in data.get("dropped", [])),
+        interactions=tuple(
+            Interaction(i["kind"], tuple(i["items"]), i["reason"]) for i in data.get("interactions", [])
+        ),
+        primary=int(data.get("primary", 0)),
+    )

@@ -1,0 +1,182 @@
+"""Contract C: `POST /process-tryon` (JSON, bearer JWT) and `GET /api/history`.
+
+Errors of this surface are `{"error": ...}` shaped (see contracts.md section C); a route
+class turns every refusal into that shape, so surface A's `{"detail": ...}` handlers are
+not involved here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from fittingroom import edge
+from fittingroom.api.deps import ServicesDep
+from fittingroom.api.errors import describe_validation_error
+from fittingroom.api.i18n import locale_from
+from fittingroom.auth import Unauthorized
+from fittingroom.db.models import TryOnHistory, TryOnSession
+
+
+class EdgeRoute(APIRoute):
+    """Shapes errors as contract C: 401 Unauthorized, 400 {"error"}, refusals as decided."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def shaped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Unauthorized as exc:
+                return JSONResponse(
+                    {"error": "Unauthorized", "detail": exc.detail},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            except edge.Refusal as refusal:
+                answer = refusal.answer
+                return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+            except RequestValidationError as exc:
+                return JSONResponse({"error": describe_validation_error(exc)}, status_code=400)
+
+        return shaped
+
+
+router = APIRouter(tags=["Edge function"], route_class=EdgeRoute)
+
+
+class ClothingItem(BaseModel):
+    image: str = Field(description="Base64 image, optionally a data:image/...;base64, URI")
+    category: str = Field(
+        examples=["top"], description="top, bottom, dress, outerwear, shoes, accessories, underwear"
+    )
+    name: str | None = Field(None, examples=["Blue T-Shirt"])
+    is_primary: bool | None = Field(None, description="Default: the first item is primary")
+    sub_category: str | None = Field(None, examples=["t-shirt"])
+
+
+class ProcessTryOnBody(BaseModel):
+    model_image: str = Field(description="Base64 photo of the person")
+    clothing_images: list[ClothingItem] = Field(min_length=1, max_length=4)
+    quality: str = Field("standard", examples=["standard"], description="standard (1 gem) or hd (2 gems)")
+
+
+class ProcessTryOnAnswer(BaseModel):
+    tryon_id: str
+    result_image_url: str | None
+    gems_remaining: int
+    gems_used: int
+    cached: bool
+    processing_time_ms: int
+
+
+class EdgeError(BaseModel):
+    error: str
+    message: str | None = None
+    detail: str | None = None
+
+
+@router.post(
+    "/process-tryon",
+    summary="Try on 1-4 garments (synchronous)",
+    response_model=ProcessTryOnAnswer,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ProcessTryOnBody.model_json_schema()}},
+        }
+    },
+    responses={
+        202: {"description": "Still running after the configured timeout; look it up in history"},
+        400: {"model": EdgeError},
+        401: {"model": EdgeError},
+        402: {"model": EdgeError},
+        429: {"model": EdgeError},
+        500: {"model": EdgeError},
+    },
+)
+async def process_tryon(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    locale = locale_from(accept_language, services.settings.default_locale)
+    raw = await request.body()
+    answer = await run_in_threadpool(
+        edge.process_tryon,
+        services,
+        services.verifier,
+        services.limiter,
+        authorization=authorization,
+        locale=locale,
+        raw_body=raw,
+        base_url=str(request.base_url),
+    )
+    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+
+
+class HistoryItem(BaseModel):
+    tryon_id: str
+    status: str
+    result_image_url: str | None
+    items: list[dict[str, Any]]
+    quality: str
+    gems_used: int
+    cached: bool
+    created_at: str
+    error: str | None
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryItem]
+    page: int
+    per_page: int
+    total: int
+
+
+@router.get("/api/history", summary="The caller's try-ons, newest first", response_model=HistoryPage)
+def history(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> HistoryPage:
+    user_id = services.verifier.user_id(authorization)
+    base_url = str(request.base_url)
+    with services.factory() as session:
+        total = session.scalar(
+            select(func.count()).select_from(TryOnHistory).where(TryOnHistory.user_id == user_id)
+        )
+        rows = session.execute(
+            select(TryOnHistory, TryOnSession)
+            .join(TryOnSession, TryOnSession.id == TryOnHistory.job_id)
+            .where(TryOnHistory.user_id == user_id)
+            .order_by(TryOnHistory.created_at.desc(), TryOnHistory.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+    items = [
+        HistoryItem(
+            tryon_id=h.id,
+            status=job.status,
+            result_image_url=edge.result_url(services, job, base_url),
+            items=h.items,
+            quality=h.quality,
+            gems_used=h.gems_used,
+            cached=h.cached,
+            created_at=h.created_at.isoformat(),
+            error=job.error,
+        )
+        for h, job in rows
+    ]
+    return HistoryPage(items=items, page=page, per_page=per_page, total=int(total or 0))
