@@ -13,18 +13,20 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from fittingroom.answers import Answer, Refusal
 from fittingroom.api.i18n import message
 from fittingroom.auth import TokenVerifier
 from fittingroom.billing import ledger
 from fittingroom.db.models import StoredFile, TryOnHistory, TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
 from fittingroom.errors import InvalidInput
+from fittingroom.idempotency import run_once
 from fittingroom.images import ImageInfo, inspect_image
 from fittingroom.jobs import records
 from fittingroom.jobs.status import JobStatus
@@ -36,21 +38,6 @@ from fittingroom.storage.files import save_file
 
 _DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,", re.IGNORECASE)
 PROVIDER = "local"
-
-
-@dataclass
-class Answer:
-    """An HTTP answer of this surface: status, JSON body, extra headers."""
-
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class Refusal(Exception):  # noqa: N818 - it carries the answer, it is not an error of ours
-    def __init__(self, answer: Answer) -> None:
-        super().__init__(answer.body)
-        self.answer = answer
 
 
 @dataclass(frozen=True)
@@ -210,10 +197,27 @@ def process_tryon(
     locale: str,
     raw_body: bytes,
     base_url: str,
+    idempotency_key: str | None = None,
 ) -> Answer:
-    """Run the whole flow; every refusal is raised as Refusal with the contract's answer."""
-    settings = services.settings
+    """Run the whole flow; every refusal is raised as Refusal with the contract's answer.
+
+    With an `idempotency_key`, the first answer for that key is stored and replayed."""
     user_id = verifier.user_id(authorization)  # Unauthorized -> 401, mapped by the router
+    if idempotency_key is not None:
+        return run_once(
+            services,
+            user_id,
+            idempotency_key,
+            raw_body,
+            lambda: _process(services, limiter, user_id, locale, raw_body, base_url),
+        )
+    return _process(services, limiter, user_id, locale, raw_body, base_url)
+
+
+def _process(
+    services: Services, limiter: RateLimiter, user_id: str, locale: str, raw_body: bytes, base_url: str
+) -> Answer:
+    settings = services.settings
     decision = limiter.hit(user_id)
     if not decision.allowed:
         raise Refusal(

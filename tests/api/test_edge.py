@@ -289,3 +289,52 @@ def test_history_is_per_user_newest_first_and_paginated(edge: Harness) -> None:
     assert edge.client.get("/api/history", headers=token(edge, "mallory")).json()["total"] == 0
     assert edge.client.get("/api/history").status_code == 401
     assert edge.client.get("/api/history?per_page=500", headers=headers).status_code == 400
+
+
+def test_idempotency_key_concurrent_duplicates_are_charged_once(edge: Harness) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {**token(edge, gems=3), "Idempotency-Key": "order-42"}
+    payload = body((TEE.read_bytes(), "top"))
+
+    def post(_: int) -> Any:
+        return edge.client.post("/process-tryon", json=payload, headers=headers)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(post, range(8)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["tryon_id"] for r in responses}) == 1, "one try-on, one answer"
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 7
+    assert balance(edge, "alice") == 2, "charged once"
+    changed = edge.client.post("/process-tryon", json=body((SHIRT.read_bytes(), "top")), headers=headers)
+    assert changed.status_code == 422 and changed.json()["error"] == "IDEMPOTENCY_KEY_REUSED"
+    mine = edge.client.post(
+        "/process-tryon", json=payload, headers={**token(edge, "bob", gems=1), "Idempotency-Key": "order-42"}
+    )
+    assert mine.status_code == 200 and mine.json()["tryon_id"] != responses[0].json()["tryon_id"], (
+        "keys are per user"
+    )
+
+
+def test_idempotency_key_is_not_spent_by_a_rate_limited_request(edge: Harness) -> None:
+    edge.services.limiter.item = type(edge.services.limiter.item)(1, 1)  # 1 per minute
+    headers = {**token(edge, gems=2)}
+    assert edge.client.post("/process-tryon", content=b"{}", headers=headers).status_code == 400
+    limited = edge.client.post(
+        "/process-tryon", json=body((TEE.read_bytes(), "top")), headers={**headers, "Idempotency-Key": "k1"}
+    )
+    assert limited.status_code == 429
+    edge.services.limiter.item = type(edge.services.limiter.item)(100, 1)
+    edge.services.limiter = type(edge.services.limiter)(edge.services.settings)
+    retried = edge.client.post(
+        "/process-tryon", json=body((TEE.read_bytes(), "top")), headers={**headers, "Idempotency-Key": "k1"}
+    )
+    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+    assert (
+        edge.client.post(
+            "/process-tryon",
+            json=body((TEE.read_bytes(), "top")),
+            headers={**headers, "Idempotency-Key": "x" * 300},
+        ).status_code
+        == 400
+    )

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from fittingroom import edge
+from fittingroom.answers import Refusal
 from fittingroom.api.deps import ServicesDep
 from fittingroom.api.errors import describe_validation_error
 from fittingroom.api.i18n import locale_from
@@ -41,7 +42,7 @@ class EdgeRoute(APIRoute):
                     status_code=401,
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            except edge.Refusal as refusal:
+            except Refusal as refusal:
                 answer = refusal.answer
                 return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
             except RequestValidationError as exc:
@@ -108,6 +109,9 @@ async def process_tryon(
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
     accept_language: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[
+        str | None, Header(description="Same key and body: the first answer, charged once")
+    ] = None,
 ) -> JSONResponse:
     locale = locale_from(accept_language, services.settings.default_locale)
     raw = await request.body()
@@ -120,6 +124,7 @@ async def process_tryon(
         locale=locale,
         raw_body=raw,
         base_url=str(request.base_url),
+        idempotency_key=idempotency_key,
     )
     return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 

@@ -123,3 +123,16 @@ class TryOnHistory(Base):
         Index("ix_tryon_history_user_created", "user_id", "created_at"),
         Index("ix_tryon_history_user_fingerprint", "user_id", "fingerprint"),
     )
+
+
+class IdempotencyKey(Base):
+    """The first answer given to a user's `Idempotency-Key`, replayed for the same body."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
