@@ -31,6 +31,7 @@ from fittingroom.images import ImageInfo, inspect_image
 from fittingroom.jobs import records
 from fittingroom.jobs.status import JobStatus
 from fittingroom.outfit.layering import CATEGORIES, Dropped, OutfitItem, OutfitPlan, resolve
+from fittingroom.outfit.prompt import build_prompt, load_system_prompt
 from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.services import Services
@@ -286,6 +287,7 @@ def _process(
                 for it in items
             ]
             primary = next((layer for layer in plan.layers if layer.index == plan.primary), plan.layers[-1])
+            prompt = build_prompt(load_system_prompt(session), plan)
             options = {
                 "quality": quality,
                 "provider": PROVIDER,
@@ -293,6 +295,7 @@ def _process(
                 "output_format": "png",
                 "plan": plan.as_dict(),
                 "garment_file_ids": [f.id for f in garment_files],
+                "prompt": prompt,
                 "gems": cost,
             }
             job = records.create(

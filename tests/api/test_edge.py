@@ -338,3 +338,26 @@ def test_idempotency_key_is_not_spent_by_a_rate_limited_request(edge: Harness) -
         ).status_code
         == 400
     )
+
+
+def test_the_prompt_comes_from_ai_config_and_the_plan(edge: Harness) -> None:
+    from fittingroom.db.models import AiConfig
+
+    with transaction(edge.services.factory) as session:
+        row = session.get(AiConfig, "system_prompt")
+        assert row is not None
+        row.value = "House style: studio light."
+    payload = body((SHIRT.read_bytes(), "top"), (PANTS.read_bytes(), "bottom"))
+    payload["clothing_images"][0].update(sub_category="button-down", name="Blue Shirt", is_primary=True)
+    payload["clothing_images"][1].update(sub_category="trousers")
+    response = edge.client.post("/process-tryon", json=payload, headers=token(edge, gems=1))
+    with edge.services.factory() as session:
+        job = records.get(session, response.json()["tryon_id"])
+        assert job is not None
+        prompt = job.options["prompt"]
+    assert prompt.startswith("House style: studio light.\n\nPerson: image 1.\n")
+    expected = (
+        '2. Top: button down ("Blue Shirt") - image 3; '
+        "the primary item, most visible; tucked into the bottom."
+    )
+    assert expected in prompt

@@ -6,6 +6,9 @@ in the plan's layer order (innermost first).
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from fittingroom.db.models import AiConfig
 from fittingroom.outfit.layering import Layer, OutfitPlan
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -39,6 +42,12 @@ def _describe(layer: Layer, image_number: int) -> str:
     if layer.style:
         details.append(STYLE_PHRASES[layer.style])
     return f"{kind} - {'; '.join(details)}."
+
+
+def load_system_prompt(session: Session) -> str:
+    """The operator's `system_prompt` from ai_config (seeded by migration), else the default."""
+    row = session.get(AiConfig, "system_prompt")
+    return row.value if row is not None and row.value.strip() else DEFAULT_SYSTEM_PROMPT
 
 
 def build_prompt(system_prompt: str, plan: OutfitPlan) -> str:
