@@ -189,6 +189,15 @@ def result_url(services: Services, job: TryOnSession, base_url: str) -> str | No
     return url if services.store.external_urls else base_url.rstrip("/") + url
 
 
+def authenticate(services: Services, verifier: TokenVerifier, authorization: str | None) -> str:
+    """The user id of a valid bearer token (Unauthorized otherwise, 401 at the router); a
+    user seen for the first time is created, with the configured welcome grant."""
+    user_id = verifier.user_id(authorization)
+    with transaction(services.factory) as session:
+        ledger.ensure_user(session, user_id, services.settings.new_user_gems)
+    return user_id
+
+
 def process_tryon(
     services: Services,
     verifier: TokenVerifier,
@@ -203,7 +212,7 @@ def process_tryon(
     """Run the whole flow; every refusal is raised as Refusal with the contract's answer.
 
     With an `idempotency_key`, the first answer for that key is stored and replayed."""
-    user_id = verifier.user_id(authorization)  # Unauthorized -> 401, mapped by the router
+    user_id = authenticate(services, verifier, authorization)
     if idempotency_key is not None:
         return run_once(
             services,
@@ -237,8 +246,7 @@ def _process(
     person, person_info, items, quality = parse_body(raw_body, locale, services)
     cost = settings.gems_hd if quality == "hd" else settings.gems_standard
 
-    with transaction(services.factory) as session:
-        ledger.ensure_user(session, user_id, settings.new_user_gems)
+    with services.factory() as session:
         balance = ledger.balance(session, user_id)
     if balance < cost:
         raise Refusal(insufficient(locale, cost, balance, rate_headers))

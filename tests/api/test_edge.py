@@ -361,3 +361,13 @@ def test_the_prompt_comes_from_ai_config_and_the_plan(edge: Harness) -> None:
         "the primary item, most visible; tucked into the bottom."
     )
     assert expected in prompt
+
+
+def test_users_are_created_on_first_sight_with_the_welcome_grant(edge: Harness) -> None:
+    edge.services.settings.new_user_gems = 3
+    assert edge.client.get("/api/history", headers=token(edge, "newcomer")).status_code == 200
+    assert balance(edge, "newcomer") == 3
+    assert (
+        edge.client.post("/process-tryon", content=b"{}", headers=token(edge, "another")).status_code == 400
+    )
+    assert balance(edge, "another") == 3, "created by a valid token even when the body is refused"

@@ -156,7 +156,7 @@ def history(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> HistoryPage:
-    user_id = services.verifier.user_id(authorization)
+    user_id = edge.authenticate(services, services.verifier, authorization)
     base_url = str(request.base_url)
     with services.factory() as session:
         total = session.scalar(
