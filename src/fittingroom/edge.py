@@ -35,7 +35,7 @@ from fittingroom.outfit.prompt import build_prompt, load_system_prompt
 from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.services import Services
-from fittingroom.storage.files import save_file
+from fittingroom.storage.files import save_upload
 
 _DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,", re.IGNORECASE)
 PROVIDER = "local"
@@ -256,6 +256,15 @@ def _process(
     if cached is not None:
         return cached
 
+    if records.count_queued(services.factory) >= settings.queue_max_pending:
+        retry = settings.queue_retry_after_s
+        raise Refusal(
+            Answer(
+                503,
+                {"error": "QUEUE_FULL", "message": message("queue_full", locale, retry=retry)},
+                {**rate_headers, "Retry-After": str(retry)},
+            )
+        )
     plan = renderable(
         resolve(
             [
@@ -271,28 +280,9 @@ def _process(
     job_id = new_id()
     try:
         with transaction(services.factory) as session:
-            person_file = save_file(
-                session,
-                services.store,
-                person,
-                media_type=person_info.media_type,
-                width=person_info.width,
-                height=person_info.height,
-                folder="inputs",
-                user_id=user_id,
-            )
+            person_file = save_upload(session, services.store, person, person_info, user_id=user_id)
             garment_files = [
-                save_file(
-                    session,
-                    services.store,
-                    it.data,
-                    media_type=it.info.media_type,
-                    width=it.info.width,
-                    height=it.info.height,
-                    folder="inputs",
-                    user_id=user_id,
-                )
-                for it in items
+                save_upload(session, services.store, it.data, it.info, user_id=user_id) for it in items
             ]
             primary = next((layer for layer in plan.layers if layer.index == plan.primary), plan.layers[-1])
             prompt = build_prompt(load_system_prompt(session), plan)

@@ -371,3 +371,13 @@ def test_users_are_created_on_first_sight_with_the_welcome_grant(edge: Harness) 
         edge.client.post("/process-tryon", content=b"{}", headers=token(edge, "another")).status_code == 400
     )
     assert balance(edge, "another") == 3, "created by a valid token even when the body is refused"
+
+
+def test_full_queue_is_503_before_any_gem_is_taken(edge: Harness) -> None:
+    edge.services.settings.queue_max_pending = 0
+    response = edge.client.post(
+        "/process-tryon", json=body((TEE.read_bytes(), "top")), headers=token(edge, gems=2)
+    )
+    assert response.status_code == 503 and response.json()["error"] == "QUEUE_FULL"
+    assert response.headers["Retry-After"] == str(edge.services.settings.queue_retry_after_s)
+    assert balance(edge, "alice") == 2

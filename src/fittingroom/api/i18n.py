@@ -43,6 +43,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "{field} không phải dữ liệu ảnh base64 hợp lệ",
     },
     "bad_image": {"en": "{field}: {problem}", "vi": "{field}: {problem}"},
+    "queue_full": {
+        "en": "The service is busy; try again in {retry} s. No gems were taken.",
+        "vi": "Hệ thống đang bận; vui lòng thử lại sau {retry} giây. Chưa trừ gems.",
+    },
     "processing": {
         "en": "The try-on is still running; find it in your history with this tryon_id.",
         "vi": "Đang xử lý; hãy xem kết quả trong lịch sử với tryon_id này.",

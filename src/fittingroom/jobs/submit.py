@@ -16,7 +16,7 @@ from fittingroom.jobs.queue import JobQueue
 from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES
 from fittingroom.pipeline.worn import PHOTO_TYPES
 from fittingroom.storage.base import BlobStore
-from fittingroom.storage.files import save_file
+from fittingroom.storage.files import save_upload
 
 CATEGORIES = ("top", "bottom", "dress", "outerwear")
 QUALITIES = ("standard", "hd")
@@ -81,19 +81,7 @@ def submit_job(
     if records.count_queued(factory) >= settings.queue_max_pending:
         raise QueueFull(settings.queue_retry_after_s)
     with transaction(factory) as session:
-        stored = [
-            save_file(
-                session,
-                store,
-                u.data,
-                media_type=u.info.media_type,
-                width=u.info.width,
-                height=u.info.height,
-                folder="inputs",
-                user_id=user_id,
-            )
-            for u in (person, garment)
-        ]
+        stored = [save_upload(session, store, u.data, u.info, user_id=user_id) for u in (person, garment)]
         job = records.create(
             session,
             person_file_id=stored[0].id,

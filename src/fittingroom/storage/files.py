@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy.orm import Session
 
 from fittingroom.db.models import StoredFile, new_id
-from fittingroom.images import EXTENSIONS
+from fittingroom.images import EXTENSIONS, ImageInfo
 from fittingroom.storage.base import BlobStore
 
 
@@ -42,3 +42,25 @@ def save_file(
     session.add(row)
     session.flush()
     return row
+
+
+def save_upload(
+    session: Session,
+    store: BlobStore,
+    data: bytes,
+    info: ImageInfo,
+    *,
+    user_id: str | None,
+    folder: str = "inputs",
+) -> StoredFile:
+    """`save_file` for an upload that `inspect_image` has validated."""
+    return save_file(
+        session,
+        store,
+        data,
+        media_type=info.media_type,
+        width=info.width,
+        height=info.height,
+        folder=folder,
+        user_id=user_id,
+    )
