@@ -10,13 +10,15 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from fittingroom import __version__
-from fittingroom.api import blobs, edge, errors, health, tryon
+from fittingroom.api import blobs, edge, errors, health, processing, tryon
 from fittingroom.config import Settings
 from fittingroom.services import Services
 
 DESCRIPTION = """Virtual try-on: send a photo of a person and of a garment, get the person wearing it.
 
 * **Job API** (`/api/tryon`): multipart upload, then poll the job for its step and progress.
+* **Processing API** (`/api/files`, `/api/tryon/process`): upload files, start a job by
+  their ids, track the job row.
 * **Edge function** (`/process-tryon`): JSON with base64 images, bearer JWT, gems, rate
   limit, cache and layered outfits; `/api/history` lists the caller's try-ons.
 * `/health` reports models, GPU and dependencies.
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True) ->
     errors.install(app)
     app.include_router(tryon.router)
     app.include_router(edge.router)
+    app.include_router(processing.router)
     app.include_router(health.router)
     app.include_router(blobs.router)
     logging.getLogger("fittingroom").setLevel(logging.INFO)

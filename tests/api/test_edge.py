@@ -110,6 +110,9 @@ def test_success_then_cached(edge: Harness) -> None:
     image = edge.client.get(answer["result_image_url"])
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     assert response.headers["RateLimit-Limit"] == "100"
+    # A job created with a token is not readable on the anonymous surfaces.
+    assert edge.client.get(f"/api/tryon/{answer['tryon_id']}").status_code == 404
+    assert edge.client.get(f"/api/tryon/process/{answer['tryon_id']}").status_code == 404
     # The same images again, one sent as a data URI: answered from cache for free.
     again = body((TEE.read_bytes(), "top"))
     again["model_image"] = b64(PERSON.read_bytes(), "data:image/jpeg;base64,")
