@@ -81,6 +81,7 @@ def test_process_then_track_to_completion(harness: Harness) -> None:
     )
     assert row["userId"] == "shop-user-7" and row["options"]["seed"] == 42 and row["error"] is None
     assert row["processingTime"] > 0 and 0 <= row["confidence"]["pose_visibility"] <= 1
+    assert 0.5 < row["qualityScore"] <= 1 and 0 <= row["confidence"]["score_face"] <= 1
     assert harness.client.get(row["resultUrl"]).content.startswith(b"\xff\xd8"), "output_format jpeg"
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from fittingroom import quality
 from fittingroom.db.models import StoredFile, TryOnSession
 from fittingroom.db.session import transaction
 from fittingroom.errors import FittingroomError
-from fittingroom.images import encode_image
+from fittingroom.images import decode_rgb, encode_image
 from fittingroom.jobs import records
 from fittingroom.outfit.layering import plan_from_dict
 from fittingroom.providers.base import GarmentPart, TryOnRequest
@@ -35,6 +36,7 @@ class WorkerContext:
     store: BlobStore
     provider: LocalProvider
     progress_min_interval_s: float = 0.05
+    max_image_pixels: int = 40_000_000
 
 
 def run_job(ctx: WorkerContext, job_id: str) -> str:
@@ -60,6 +62,13 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             lambda step: records.report_step(ctx.factory, job_id, step), ctx.progress_min_interval_s
         )
         result = ctx.provider.tryon(request, throttle)
+        report = quality.score(
+            decode_rgb(request.person, max_pixels=ctx.max_image_pixels),
+            decode_rgb(request.garments[-1].image, max_pixels=ctx.max_image_pixels),
+            result.image,
+            ctx.provider.models,
+            result.confidence,
+        )
         data, media_type = encode_image(result.image, options.get("output_format", "png"))
         height, width = result.image.shape[:2]
         with transaction(ctx.factory) as session:
@@ -79,8 +88,8 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             result_file_id=stored.id,
             provider=ctx.provider.name,
             processing_time=round(time.perf_counter() - started, 4),
-            quality_score=None,
-            confidence=result.confidence or None,
+            quality_score=report.score,
+            confidence={**result.confidence, **{f"score_{k}": v for k, v in report.parts.items()}},
         )
         return "completed"
     except FittingroomError as exc:

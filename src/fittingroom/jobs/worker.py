@@ -26,6 +26,7 @@ def build_context(settings: Settings) -> WorkerContext:
         store=make_store(settings),
         provider=LocalProvider(settings),
         progress_min_interval_s=settings.progress_min_interval_s,
+        max_image_pixels=settings.max_image_pixels,
     )
 
 
