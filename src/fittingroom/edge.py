@@ -97,6 +97,10 @@ def decode_image(value: Any, field_name: str, locale: str, services: Services) -
 
 def parse_body(raw: bytes, locale: str, services: Services) -> tuple[bytes, ImageInfo, list[Item], str]:
     """(person bytes, person info, items, quality), or Refusal (400) naming the first problem."""
+    # Five images of at most max_upload_bytes each, as base64 (4/3), plus room for the JSON.
+    limit = 5 * services.settings.max_upload_bytes * 4 // 3 + 64 * 1024
+    if len(raw) > limit:
+        raise bad_request(locale, "body_too_large", limit=limit)
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError):

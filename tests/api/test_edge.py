@@ -194,11 +194,16 @@ def test_bad_bodies_are_400(edge: Harness, payload: dict[str, Any], error: str) 
     assert set(response.json()) == {"error"} and response.json()["error"].startswith(error)
 
 
-def test_not_json_is_400(edge: Harness) -> None:
+def test_not_json_or_too_large_is_400(edge: Harness) -> None:
     response = edge.client.post("/process-tryon", content=b"{nope", headers=token(edge))
     assert response.status_code == 400 and response.json() == {
         "error": "The request body must be a JSON object"
     }
+    edge.services.settings.max_upload_bytes = 1000
+    response = edge.client.post("/process-tryon", content=b"x" * 80_000, headers=token(edge))
+    assert response.status_code == 400 and response.json()["error"].startswith(
+        "The request body is larger than"
+    )
 
 
 def test_insufficient_gems_in_vietnamese(edge: Harness) -> None:

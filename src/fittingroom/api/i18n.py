@@ -16,6 +16,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The try-on failed: {reason}",
         "vi": "Thử đồ thất bại: {reason}",
     },
+    "body_too_large": {
+        "en": "The request body is larger than {limit} bytes",
+        "vi": "Nội dung yêu cầu lớn hơn {limit} byte",
+    },
     "body_not_json": {
         "en": "The request body must be a JSON object",
         "vi": "Nội dung yêu cầu phải là một đối tượng JSON",
