@@ -23,7 +23,7 @@ from fittingroom.answers import Answer, Refusal
 from fittingroom.api.i18n import message
 from fittingroom.auth import TokenVerifier
 from fittingroom.billing import ledger
-from fittingroom.db.models import StoredFile, TryOnHistory, TryOnSession, new_id, utcnow
+from fittingroom.db.models import TryOnHistory, TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
 from fittingroom.errors import InvalidInput
 from fittingroom.idempotency import run_once
@@ -179,18 +179,6 @@ def renderable(plan: OutfitPlan) -> OutfitPlan:
     return OutfitPlan(
         kept, tuple(sorted(plan.dropped + skipped, key=lambda d: d.index)), plan.interactions, plan.primary
     )
-
-
-def result_url(services: Services, job: TryOnSession, base_url: str) -> str | None:
-    """A signed (filesystem, made absolute) or presigned (S3) URL of the job's result."""
-    if job.result_file_id is None:
-        return None
-    with services.factory() as session:
-        stored = session.get(StoredFile, job.result_file_id)
-    if stored is None:
-        return None
-    url = services.store.url(stored.blob_key, services.settings.url_expiry_s)
-    return url if services.store.external_urls else base_url.rstrip("/") + url
 
 
 def authenticate(services: Services, verifier: TokenVerifier, authorization: str | None) -> str:
@@ -398,7 +386,7 @@ def cached_answer(
         200,
         {
             "tryon_id": replay_id,
-            "result_image_url": result_url(services, job, base_url),
+            "result_image_url": services.result_url(job, base_url),
             "gems_remaining": remaining,
             "gems_used": 0,
             "cached": True,
@@ -433,7 +421,7 @@ def wait_for(
                 200,
                 {
                     "tryon_id": job_id,
-                    "result_image_url": result_url(services, job, base_url),
+                    "result_image_url": services.result_url(job, base_url),
                     "gems_remaining": balance,
                     "gems_used": cost,
                     "cached": False,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fittingroom.auth import TokenVerifier
 from fittingroom.config import Settings
+from fittingroom.db.models import StoredFile, TryOnSession
 from fittingroom.db.session import make_engine, make_session_factory, migrate
 from fittingroom.jobs.queue import JobQueue, make_queue
 from fittingroom.ratelimit import RateLimiter
@@ -42,6 +43,18 @@ class Services:
             verifier=TokenVerifier(settings),
             limiter=RateLimiter(settings),
         )
+
+    def result_url(self, job: TryOnSession, base_url: str) -> str | None:
+        """A signed (filesystem, made absolute with `base_url`) or presigned (S3) URL of a job's
+        result; None while it has none."""
+        if job.result_file_id is None:
+            return None
+        with self.factory() as session:
+            stored = session.get(StoredFile, job.result_file_id)
+        if stored is None:
+            return None
+        url = self.store.url(stored.blob_key, self.settings.url_expiry_s)
+        return url if self.store.external_urls else base_url.rstrip("/") + url
 
     def close(self) -> None:
         self.queue.stop()

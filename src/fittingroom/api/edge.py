@@ -174,7 +174,7 @@ def history(
         HistoryItem(
             tryon_id=h.id,
             status=job.status,
-            result_image_url=edge.result_url(services, job, base_url),
+            result_image_url=services.result_url(job, base_url),
             items=h.items,
             quality=h.quality,
             gems_used=h.gems_used,

@@ -19,17 +19,16 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from fittingroom.api.deps import ServicesDep
+from fittingroom.api.deps import ServicesDep, load_anonymous_job
 from fittingroom.api.errors import headers_for
 from fittingroom.api.uploads import read_upload
-from fittingroom.db.models import StoredFile, TryOnSession
+from fittingroom.db.models import StoredFile
 from fittingroom.db.session import transaction
 from fittingroom.errors import (
     FileNotFound,
     FittingroomError,
     InvalidInput,
     InvalidOption,
-    JobNotFound,
     NotFound,
     QueueFull,
     Unavailable,
@@ -214,19 +213,8 @@ class ProcessStatus(BaseModel):
 
 @router.get("/api/tryon/process/{job_id}", response_model=ProcessStatus, summary="Track a job")
 def process_status(job_id: str, request: Request, services: ServicesDep) -> ProcessStatus:
-    try:
-        uuid.UUID(job_id)
-    except ValueError:
-        raise JobNotFound() from None
-    with services.factory() as session:
-        job = session.get(TryOnSession, job_id.lower())
-        result = session.get(StoredFile, job.result_file_id) if job and job.result_file_id else None
-    if job is None or job.user_id is not None:
-        raise JobNotFound()
-    result_url = None
-    if result is not None:
-        url = services.store.url(result.blob_key, services.settings.url_expiry_s)
-        result_url = url if services.store.external_urls else str(request.base_url).rstrip("/") + url
+    job = load_anonymous_job(services, job_id)
+    result_url = services.result_url(job, str(request.base_url))
     return ProcessStatus(
         jobId=job.id,
         status=job.status,

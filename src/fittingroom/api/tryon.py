@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from fittingroom.api.deps import ServicesDep
+from fittingroom.api.deps import ServicesDep, load_anonymous_job
 from fittingroom.api.uploads import read_upload
 from fittingroom.db.models import StoredFile, TryOnSession
 from fittingroom.errors import JobNotFound
-from fittingroom.jobs import records
 from fittingroom.jobs.status import JobStatus
 from fittingroom.jobs.submit import normalise_options, submit_job
 from fittingroom.services import Services
@@ -133,7 +131,7 @@ def submit(
     },
 )
 def poll(job_id: str, services: ServicesDep) -> Any:
-    job = _load_job(services, job_id)
+    job = load_anonymous_job(services, job_id)
     status = JobStatus(job.status)
     if status is JobStatus.QUEUED:
         return JobPending(job_id=job.id)
@@ -145,19 +143,6 @@ def poll(job_id: str, services: ServicesDep) -> Any:
         )
         return JSONResponse(body.model_dump(), status_code=500)
     return _completed(services, job)
-
-
-def _load_job(services: Services, job_id: str) -> TryOnSession:
-    try:
-        uuid.UUID(job_id)
-    except ValueError:
-        raise JobNotFound() from None
-    with services.factory() as session:
-        job = records.get(session, job_id.lower())
-    # Jobs created with a user's token (other surfaces) are not readable anonymously here.
-    if job is None or job.user_id is not None:
-        raise JobNotFound()
-    return job
 
 
 def _completed(services: Services, job: TryOnSession) -> JobCompleted:
