@@ -18,10 +18,10 @@ import numpy as np
 
 from fittingroom.errors import NoGarmentDetected, NoPersonDetected
 from fittingroom.evaluation import metrics
-from fittingroom.evaluation.run import face_region, far_background
 from fittingroom.pipeline.garment import segment_garment
 from fittingroom.pipeline.models import Models
 from fittingroom.pipeline.pose import detect_pose
+from fittingroom.pipeline.regions import face_region, far_background
 from fittingroom.pipeline.tryon import fit_to_side
 
 CHANGED_LEVEL = 24  # a channel difference (0-255) that counts as "changed"
