@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True) ->
         services = Services.build(settings)
         app.state.services = services
         if start_queue:
-            services.queue.start()
+            services.start()
         try:
             yield
         finally:

@@ -68,6 +68,7 @@ def tryon(
         raise typer.BadParameter(f"output must end in one of {', '.join('.' + f for f in OUTPUT_FORMATS)}")
     try:
         options = normalise_options(
+            settings,
             category=category,
             quality=quality,
             provider="local",

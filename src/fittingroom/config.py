@@ -7,19 +7,23 @@ environment. Every field can be set with an environment variable named `FITTINGR
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FITTINGROOM_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="FITTINGROOM_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     # --- where state lives -------------------------------------------------------------------
     data_dir: Path = Field(
@@ -102,6 +106,72 @@ class Settings(BaseSettings):
     # --- gems -------------------------------------------------------------------------------
     new_user_gems: int = Field(0, ge=0, description="Gems granted to a user on first sight.")
 
+    # --- providers ---------------------------------------------------------------------------
+    providers: list[Literal["local", "replicate", "replicate-vton", "fashn"]] | None = Field(
+        None,
+        description='Default provider order, e.g. ["replicate", "local"]. Unset: every remote '
+        "provider with a key (replicate, replicate-vton, fashn), then local.",
+    )
+    fallback_to_local: bool = Field(
+        True,
+        description="Append `local` to every provider order that lacks it: the always-available fallback.",
+    )
+    provider_failure_threshold: int = Field(
+        3, ge=1, description="Consecutive failures after which a provider is skipped for the cool-down."
+    )
+    provider_cooldown_s: float = Field(60.0, ge=0, description="How long an open circuit skips its provider.")
+    public_base_url: str | None = Field(
+        None,
+        description="How clients and vendors reach this server, e.g. https://tryon.example.com. Used "
+        "for URLs in webhooks and, when set, to send inputs to vendors as signed URLs instead of data URIs.",
+    )
+
+    replicate_api_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "replicate_api_token",
+            "FITTINGROOM_REPLICATE_API_TOKEN",
+            "REPLICATE_API_KEY",
+            "REPLICATE_API_TOKEN",
+        ),
+        description="Replicate key; REPLICATE_API_KEY (the edge function's name) is read too.",
+    )
+    replicate_base_url: str = "https://api.replicate.com"
+    replicate_model: str = Field(
+        "google/gemini-2.5-flash-image",
+        description="Prompt-driven image model of provider `replicate`: owner/name, owner/name:version "
+        "or deployments/owner/name.",
+    )
+    replicate_vton_model: str | None = Field(
+        None,
+        description="Try-on model of provider `replicate-vton` with IDM-VTON's inputs (human_img, "
+        "garm_img, garment_des, category), e.g. cuuupid/idm-vton:<version>. Unset: not offered.",
+    )
+    replicate_timeout_s: float = Field(
+        120.0, gt=0, description="Deadline of one Replicate prediction; past it the prediction is cancelled."
+    )
+
+    fashn_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("fashn_api_key", "FITTINGROOM_FASHN_API_KEY", "FASHN_API_KEY")
+    )
+    fashn_base_url: str = "https://api.fashn.ai"
+    fashn_model: str = Field("tryon-v1.6", description="FASHN model_name.")
+    fashn_mode: Literal["performance", "balanced", "quality"] = "balanced"
+    fashn_timeout_s: float = Field(120.0, gt=0, description="Deadline of one FASHN prediction.")
+
+    # --- webhooks ----------------------------------------------------------------------------
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Standard Webhooks signing secret (whsec_<base64>). Generated once into "
+        "<data_dir>/webhook.secret when unset.",
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs on loopback and private networks (tests, one-host setups)."
+    )
+    webhook_max_attempts: int = Field(6, ge=1, description="Deliveries tried before a webhook is given up.")
+    webhook_backoff_s: float = Field(2.0, gt=0, description="First retry delay; doubles each attempt.")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="How long one delivery may take.")
+
     # --- storage -----------------------------------------------------------------------------
     storage: Literal["filesystem", "s3"] = "filesystem"
     s3_bucket: str | None = None
@@ -144,14 +214,24 @@ class Settings(BaseSettings):
             return self.jwt_secret.get_secret_value().encode()
         return self._generated_secret("jwt.secret")
 
-    def _generated_secret(self, name: str) -> bytes:
+    def resolved_webhook_secret(self) -> str:
+        """The webhook signing secret, `whsec_` + base64 of 32 random bytes when generated."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        return self._generated_secret(
+            "webhook.secret", lambda: "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        ).decode()
+
+    def _generated_secret(
+        self, name: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)
+    ) -> bytes:
         self.ensure_data_dir()
         path = self.data_dir / name
         if not path.exists():
             # Written aside, then hard-linked into place: the link is atomic and fails if another
             # process got there first, so everyone reads one complete secret.
             tmp = path.with_name(f".{name}.{os.getpid()}")
-            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.write_text(make())
             tmp.chmod(0o600)
             try:
                 os.link(tmp, path)

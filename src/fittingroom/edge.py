@@ -25,20 +25,19 @@ from fittingroom.auth import TokenVerifier
 from fittingroom.billing import ledger
 from fittingroom.db.models import TryOnHistory, TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
-from fittingroom.errors import InvalidInput
+from fittingroom.errors import InvalidInput, InvalidOption
 from fittingroom.idempotency import run_once
 from fittingroom.images import ImageInfo, inspect_image
 from fittingroom.jobs import records
 from fittingroom.jobs.status import JobStatus
 from fittingroom.outfit.layering import CATEGORIES, Dropped, OutfitItem, OutfitPlan, resolve
 from fittingroom.outfit.prompt import build_prompt, load_system_prompt
-from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES
+from fittingroom.providers.catalog import candidate_order, plan_chain, renderable_categories
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.services import Services
 from fittingroom.storage.files import save_upload
 
 _DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,", re.IGNORECASE)
-PROVIDER = "local"
 
 
 @dataclass(frozen=True)
@@ -151,30 +150,31 @@ def parse_body(raw: bytes, locale: str, services: Services) -> tuple[bytes, Imag
     return person, person_info, items, quality
 
 
-def fingerprint(person: bytes, items: list[Item], quality: str) -> str:
+def fingerprint(person: bytes, items: list[Item], quality: str, providers: list[str]) -> str:
     """Identifies a try-on by the decoded image bytes (not their base64 text), the items'
-    categories, sub-categories and primary flags, quality and provider."""
+    categories, sub-categories and primary flags, quality and provider order."""
     digest = hashlib.sha256()
     digest.update(hashlib.sha256(person).digest())
     for item in items:
         digest.update(hashlib.sha256(item.data).digest())
         digest.update(json.dumps([item.category, item.sub_category, item.is_primary]).encode())
-    digest.update(f"{quality}|{PROVIDER}".encode())
+    digest.update(f"{quality}|{','.join(providers)}".encode())
     return digest.hexdigest()
 
 
-def renderable(plan: OutfitPlan) -> OutfitPlan:
-    """The plan with the layers the provider cannot render moved to `dropped`, with the reason."""
-    kept = tuple(layer for layer in plan.layers if layer.category in SUPPORTED_CATEGORIES)
+def renderable(plan: OutfitPlan, categories: frozenset[str]) -> OutfitPlan:
+    """The plan with the layers no available provider can render (not in `categories`)
+    moved to `dropped`, with the reason."""
+    kept = tuple(layer for layer in plan.layers if layer.category in categories)
     skipped = tuple(
         Dropped(
             layer.index,
             layer.category,
             "unsupported_by_provider",
-            f"Provider '{PROVIDER}' cannot render {layer.category} yet",
+            f"No available provider renders {layer.category} (available: {', '.join(sorted(categories))})",
         )
         for layer in plan.layers
-        if layer.category not in SUPPORTED_CATEGORIES
+        if layer.category not in categories
     )
     return OutfitPlan(
         kept, tuple(sorted(plan.dropped + skipped, key=lambda d: d.index)), plan.interactions, plan.primary
@@ -243,7 +243,7 @@ def _process(
     if balance < cost:
         raise Refusal(insufficient(locale, cost, balance, rate_headers))
 
-    key = fingerprint(person, items, quality)
+    key = fingerprint(person, items, quality, candidate_order(settings, None))
     cached = cached_answer(services, user_id, key, items, quality, base_url, rate_headers)
     if cached is not None:
         return cached
@@ -257,18 +257,18 @@ def _process(
                 {**rate_headers, "Retry-After": str(retry)},
             )
         )
-    plan = renderable(
-        resolve(
-            [
-                OutfitItem(i, it.category, it.sub_category, it.name, it.is_primary)
-                for i, it in enumerate(items)
-            ]
-        )
-    )
+    outfit = [
+        OutfitItem(i, it.category, it.sub_category, it.name, it.is_primary) for i, it in enumerate(items)
+    ]
+    plan = renderable(resolve(outfit), renderable_categories(settings, None))
     if not plan.layers:
         raise bad_request(
             locale, "bad_field", field="clothing_images", problem="; ".join(d.message for d in plan.dropped)
         )
+    try:
+        chain = plan_chain(settings, None, [layer.category for layer in plan.layers])
+    except InvalidOption as exc:
+        raise bad_request(locale, "bad_field", field="clothing_images", problem=str(exc)) from None
     job_id = new_id()
     try:
         with transaction(services.factory) as session:
@@ -280,7 +280,9 @@ def _process(
             prompt = build_prompt(load_system_prompt(session), plan)
             options = {
                 "quality": quality,
-                "provider": PROVIDER,
+                "provider": chain.providers[0],
+                "providers": list(chain.providers),
+                "skipped_providers": [a.as_dict() for a in chain.skipped],
                 "category": primary.category,
                 "output_format": "png",
                 "plan": plan.as_dict(),

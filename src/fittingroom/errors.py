@@ -18,7 +18,15 @@ FittingroomError                  base; `str(err)` is a message fit to show a cl
 │   └── StorageUnavailable
 └── TryOnFailed                   a job could not be rendered; its message is stored on the job
     ├── NoPersonDetected
-    └── NoGarmentDetected
+    ├── NoGarmentDetected
+    ├── BodyNotVisible
+    └── ProviderError             a remote provider did not deliver; carries `provider`
+        ├── ProviderUnauthorized  401/403: the key is wrong or revoked
+        ├── ProviderRejected      400/422 or a failed prediction: it would not render these inputs
+        ├── ProviderRateLimited   429; carries `retry_after_s` when the vendor sent one
+        ├── ProviderUnavailable   5xx, a refused connection, a canceled prediction
+        ├── ProviderTimeout       our deadline passed (the remote prediction is cancelled)
+        └── ProviderBadOutput     an answer or an image we cannot read
 """
 
 from __future__ import annotations
@@ -121,3 +129,41 @@ class BodyNotVisible(TryOnFailed):
     def __init__(self, category: str, part: str) -> None:
         super().__init__(f"The person photo does not show the {part} that a {category} needs")
         self.category = category
+
+
+class ProviderError(TryOnFailed):
+    """A provider did not deliver. `counts_against_provider` is False when the inputs, not the
+    provider, are the likely cause (the circuit breaker ignores those)."""
+
+    counts_against_provider = True
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.detail = message
+
+
+class ProviderUnauthorized(ProviderError):
+    pass
+
+
+class ProviderRejected(ProviderError):
+    counts_against_provider = False
+
+
+class ProviderRateLimited(ProviderError):
+    def __init__(self, provider: str, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(provider, message)
+        self.retry_after_s = retry_after_s
+
+
+class ProviderUnavailable(ProviderError):
+    pass
+
+
+class ProviderTimeout(ProviderError):
+    pass
+
+
+class ProviderBadOutput(ProviderError):
+    pass

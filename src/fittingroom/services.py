@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,9 +12,11 @@ from fittingroom.config import Settings
 from fittingroom.db.models import StoredFile, TryOnSession
 from fittingroom.db.session import make_engine, make_session_factory, migrate
 from fittingroom.jobs.queue import JobQueue, make_queue
+from fittingroom.jobs.views import job_row
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.storage import make_store
 from fittingroom.storage.base import BlobStore
+from fittingroom.webhooks.sender import WebhookSender
 
 
 @dataclass
@@ -26,6 +28,10 @@ class Services:
     queue: JobQueue
     verifier: TokenVerifier
     limiter: RateLimiter
+    webhooks: WebhookSender = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.webhooks = WebhookSender(self.settings, self.factory, self.describe_job)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -56,6 +62,21 @@ class Services:
         url = self.store.url(stored.blob_key, self.settings.url_expiry_s)
         return url if self.store.external_urls else base_url.rstrip("/") + url
 
+    @property
+    def public_base_url(self) -> str:
+        """How clients reach this server, for URLs sent outside a request (webhooks)."""
+        return self.settings.public_base_url or f"http://{self.settings.host}:{self.settings.port}"
+
+    def describe_job(self, job: TryOnSession) -> dict[str, object]:
+        """The job row clients see (section B), with an absolute result URL."""
+        return job_row(job, self.result_url(job, self.public_base_url))
+
+    def start(self) -> None:
+        """Start the background work of a serving process: the job queue and webhook sender."""
+        self.queue.start()
+        self.webhooks.start()
+
     def close(self) -> None:
+        self.webhooks.stop()
         self.queue.stop()
         self.engine.dispose()

@@ -22,7 +22,7 @@ class Harness:
         self.ctx = WorkerContext(
             factory=self.services.factory,
             store=self.services.store,
-            provider=LocalProvider(self.services.settings, models=models),
+            local=LocalProvider(self.services.settings, models=models),
             progress_min_interval_s=0.0,
         )
 

@@ -69,6 +69,7 @@ def test_process_then_track_to_completion(harness: Harness) -> None:
         "qualityScore",
         "confidence",
         "provider",
+        "providerAttempts",
         "error",
         "createdAt",
         "updatedAt",
@@ -80,6 +81,7 @@ def test_process_then_track_to_completion(harness: Harness) -> None:
         "local",
     )
     assert row["userId"] == "shop-user-7" and row["options"]["seed"] == 42 and row["error"] is None
+    assert [(a["provider"], a["outcome"]) for a in row["providerAttempts"]] == [("local", "completed")]
     assert row["processingTime"] > 0 and 0 <= row["confidence"]["pose_visibility"] <= 1
     assert 0.5 < row["qualityScore"] <= 1 and 0 <= row["confidence"]["score_face"] <= 1
     assert harness.client.get(row["resultUrl"]).content.startswith(b"\xff\xd8"), "output_format jpeg"
@@ -108,10 +110,18 @@ def test_process_refusals(harness: Harness) -> None:
         {
             "personFileId": person["fileId"],
             "garmentFileId": person["fileId"],
-            "options": {"providers": ["replicate", "local"]},
+            "options": {"providers": ["midjourney", "local"]},
         }
     )
-    assert code == 400 and body["message"].startswith("Unknown provider(s): replicate")
+    assert code == 400 and body["message"].startswith("Unknown provider(s): midjourney")
+    code, body = process(
+        {
+            "personFileId": person["fileId"],
+            "garmentFileId": person["fileId"],
+            "options": {"webhook_url": "http://127.0.0.1:9/hook"},
+        }
+    )
+    assert code == 400 and "non-public address" in body["message"], "SSRF guard: loopback refused by default"
     assert harness.client.get("/api/tryon/process/nope").json() == {
         "success": False,
         "message": "Job not found",

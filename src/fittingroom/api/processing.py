@@ -28,14 +28,14 @@ from fittingroom.errors import (
     FileNotFound,
     FittingroomError,
     InvalidInput,
-    InvalidOption,
     NotFound,
     QueueFull,
     Unavailable,
 )
 from fittingroom.jobs import records
 from fittingroom.jobs.estimate import estimated_seconds
-from fittingroom.jobs.submit import PROVIDERS, normalise_options
+from fittingroom.jobs.submit import normalise_options
+from fittingroom.jobs.views import job_row
 from fittingroom.services import Services
 from fittingroom.storage.files import save_upload
 
@@ -152,10 +152,16 @@ class ProcessAccepted(BaseModel):
     jobId: str  # noqa: N815
     estimatedTime: int  # noqa: N815 - seconds
     status: Literal["queued"] = "queued"
+    notices: list[str] | None = Field(
+        None, description="Beyond the document: providers left out of the chain and why (e.g. no API key)"
+    )
 
 
 @router.post(
-    "/api/tryon/process", response_model=ProcessAccepted, summary="Start a try-on from uploaded files"
+    "/api/tryon/process",
+    response_model=ProcessAccepted,
+    response_model_exclude_none=True,
+    summary="Start a try-on from uploaded files",
 )
 def start_process(body: ProcessRequest, services: ServicesDep) -> ProcessAccepted:
     if not body.garmentFileId or not body.personFileId:
@@ -166,20 +172,17 @@ def start_process(body: ProcessRequest, services: ServicesDep) -> ProcessAccepte
     except FileNotFound as exc:  # a bad reference in the body is the caller's error: 400
         raise InvalidInput(f"Unknown file id: {exc.message.removeprefix('File not found: ')}") from None
     given = body.options or ProcessOptions()
-    providers = given.providers or ([given.provider] if given.provider else ["local"])
-    unknown = [p for p in providers if p not in PROVIDERS]
-    if unknown:
-        raise InvalidOption(f"Unknown provider(s): {', '.join(unknown)} (available: {', '.join(PROVIDERS)})")
     options = normalise_options(
+        services.settings,
         category=given.category,
         quality=given.quality,
-        provider=providers[0],
+        provider=given.provider,
+        providers=given.providers,
         output_format=given.output_format,
         garment_photo_type=given.garment_photo_type,
+        webhook_url=given.webhook_url,
     )
-    options.update(
-        {"providers": providers, "seed": given.seed, "webhook_url": given.webhook_url, "userId": body.userId}
-    )
+    options.update({"seed": given.seed, "userId": body.userId})
     settings = services.settings
     queued = records.count_queued(services.factory)
     if queued >= settings.queue_max_pending:
@@ -189,7 +192,8 @@ def start_process(body: ProcessRequest, services: ServicesDep) -> ProcessAccepte
         job_id = job.id
     services.queue.enqueue(job_id)
     estimate = estimated_seconds(services.factory, options["provider"], queued, settings.workers)
-    return ProcessAccepted(jobId=job_id, estimatedTime=estimate)
+    notices = [f"{s['provider']} skipped: {s['reason']}" for s in options["skipped_providers"]]
+    return ProcessAccepted(jobId=job_id, estimatedTime=estimate, notices=notices or None)
 
 
 class ProcessStatus(BaseModel):
@@ -205,7 +209,11 @@ class ProcessStatus(BaseModel):
     processingTime: float | None  # noqa: N815 - seconds
     qualityScore: float | None  # noqa: N815
     confidence: dict[str, Any] | None
-    provider: str | None
+    provider: str | None = Field(description="The provider that produced the result")
+    providerAttempts: list[dict[str, Any]] = Field(  # noqa: N815
+        description="Beyond the document: each provider's part, in order, with outcome "
+        "(skipped, failed, completed) and reason"
+    )
     error: str | None
     createdAt: str  # noqa: N815
     updatedAt: str  # noqa: N815
@@ -214,22 +222,4 @@ class ProcessStatus(BaseModel):
 @router.get("/api/tryon/process/{job_id}", response_model=ProcessStatus, summary="Track a job")
 def process_status(job_id: str, request: Request, services: ServicesDep) -> ProcessStatus:
     job = load_anonymous_job(services, job_id)
-    result_url = services.result_url(job, str(request.base_url))
-    return ProcessStatus(
-        jobId=job.id,
-        status=job.status,
-        userId=(job.options or {}).get("userId"),
-        garmentFileId=job.garment_file_id,
-        personFileId=job.person_file_id,
-        options=job.options or {},
-        step=job.step,
-        progress=job.progress,
-        resultUrl=result_url,
-        processingTime=job.processing_time,
-        qualityScore=job.quality_score,
-        confidence=job.confidence,
-        provider=job.provider,
-        error=job.error,
-        createdAt=job.created_at.isoformat(),
-        updatedAt=job.updated_at.isoformat(),
-    )
+    return ProcessStatus(**job_row(job, services.result_url(job, str(request.base_url))))

@@ -92,7 +92,9 @@ def submit(
     quality: Annotated[
         str | None, Form(description="standard (default, up to 1024 px) or hd (up to 2048 px)")
     ] = None,
-    provider: Annotated[str | None, Form(description="local (default)")] = None,
+    provider: Annotated[
+        str | None, Form(description="local, replicate, replicate-vton or fashn; local is the fallback")
+    ] = None,
     output_format: Annotated[str | None, Form(description="png (default), jpeg or webp")] = None,
     garment_photo_type: Annotated[
         str | None, Form(description="auto (default), flat-lay (product photo) or model (worn by a person)")
@@ -102,6 +104,7 @@ def submit(
     person = read_upload(person_image, "person_image", settings)
     garment = read_upload(clothing_image, "clothing_image", settings)
     options = normalise_options(
+        settings,
         category=category,
         quality=quality,
         provider=provider,

@@ -57,7 +57,10 @@ class TryOnSession(Base):
     processing_time: Mapped[float | None] = mapped_column(Float)  # seconds, pipeline start to result stored
     quality_score: Mapped[float | None] = mapped_column(Float)  # [0, 1]
     confidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # signals, each in [0, 1]
-    provider: Mapped[str | None] = mapped_column(String(32))
+    provider: Mapped[str | None] = mapped_column(String(32))  # the one that produced the result
+    # Each provider's part, in order: [{"provider", "outcome", "reason"?, "seconds"?}] where
+    # outcome is "skipped", "failed" or "completed".
+    provider_attempts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -136,3 +139,26 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """A job's final state, owed to its `webhook_url` (an outbox row).
+
+    Written in the transaction that ends the job, so no final state is ever left unsent;
+    `status` goes pending -> delivered | failed (after `webhook_max_attempts` or a refused URL).
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the `webhook-id` header: msg_<uuid>
+    job_id: Mapped[str] = mapped_column(ForeignKey("tryon_sessions.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(32))  # "tryon.completed" | "tryon.failed"
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)

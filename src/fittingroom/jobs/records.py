@@ -22,6 +22,7 @@ from fittingroom.db.models import TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
 from fittingroom.jobs.status import JobStatus
 from fittingroom.pipeline.stages import Step
+from fittingroom.webhooks import outbox
 
 SessionFactory = sessionmaker[Session]
 
@@ -103,31 +104,47 @@ def complete(
     processing_time: float,
     quality_score: float | None,
     confidence: dict[str, float] | None,
+    provider_attempts: list[dict[str, Any]] | None = None,
 ) -> bool:
-    """processing -> completed, with the result and how it was made."""
+    """processing -> completed, with the result and how it was made; its webhook is owed in
+    the same transaction."""
     now = utcnow()
-    return _transition(
-        factory,
-        job_id,
-        (JobStatus.PROCESSING,),
-        status=JobStatus.COMPLETED.value,
-        step=Step.DONE.value,
-        progress=Step.DONE.progress,
-        result_file_id=result_file_id,
-        provider=provider,
-        processing_time=processing_time,
-        quality_score=quality_score,
-        confidence=confidence,
-        finished_at=now,
-        updated_at=now,
-    )
+    with transaction(factory) as session:
+        result = session.execute(
+            update(TryOnSession)
+            .where(TryOnSession.id == job_id, TryOnSession.status == JobStatus.PROCESSING.value)
+            .values(
+                status=JobStatus.COMPLETED.value,
+                step=Step.DONE.value,
+                progress=Step.DONE.progress,
+                result_file_id=result_file_id,
+                provider=provider,
+                processing_time=processing_time,
+                quality_score=quality_score,
+                confidence=confidence,
+                provider_attempts=provider_attempts,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        outbox.owe(session, job_id, JobStatus.COMPLETED)
+        return True
 
 
-def fail(factory: SessionFactory, job_id: str, reason: str, provider: str | None = None) -> bool:
+def fail(
+    factory: SessionFactory,
+    job_id: str,
+    reason: str,
+    provider: str | None = None,
+    provider_attempts: list[dict[str, Any]] | None = None,
+) -> bool:
     """queued/processing -> failed with a reason fit to show the client.
 
-    Gems debited for the job are refunded in the same transaction: a job is never failed
-    without its refund, nor refunded twice (only one caller wins this transition)."""
+    Gems debited for the job are refunded, and its webhook owed, in the same transaction: a
+    job is never failed without its refund, nor refunded twice (only one caller wins this
+    transition)."""
     now = utcnow()
     values: dict[str, Any] = {
         "status": JobStatus.FAILED.value,
@@ -137,6 +154,8 @@ def fail(factory: SessionFactory, job_id: str, reason: str, provider: str | None
     }
     if provider is not None:
         values["provider"] = provider
+    if provider_attempts is not None:
+        values["provider_attempts"] = provider_attempts
     with transaction(factory) as session:
         result = session.execute(
             update(TryOnSession)
@@ -150,6 +169,7 @@ def fail(factory: SessionFactory, job_id: str, reason: str, provider: str | None
         user_id = session.scalar(select(TryOnSession.user_id).where(TryOnSession.id == job_id))
         if user_id is not None:
             ledger.refund(session, user_id, job_id)
+        outbox.owe(session, job_id, JobStatus.FAILED)
         return True
 
 

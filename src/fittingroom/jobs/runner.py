@@ -19,9 +19,13 @@ from fittingroom.db.session import transaction
 from fittingroom.errors import FittingroomError
 from fittingroom.images import decode_rgb, encode_image
 from fittingroom.jobs import records
-from fittingroom.outfit.layering import plan_from_dict
+from fittingroom.outfit.layering import OutfitItem, plan_from_dict, resolve
+from fittingroom.outfit.prompt import build_prompt, load_system_prompt
 from fittingroom.providers.base import GarmentPart, TryOnRequest
+from fittingroom.providers.breaker import CircuitBreaker
+from fittingroom.providers.catalog import LOCAL
 from fittingroom.providers.local import LocalProvider
+from fittingroom.providers.orchestrator import Orchestrator
 from fittingroom.storage.base import BlobStore
 from fittingroom.storage.files import save_file
 
@@ -30,13 +34,21 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class WorkerContext:
-    """What a worker process builds once at start and reuses for every job."""
+    """What a worker process builds once at start and reuses for every job.
+
+    `local` is always there: it is the fallback provider and its models serve the scorer.
+    `orchestrator` defaults to one that knows `local` only."""
 
     factory: sessionmaker[Session]
     store: BlobStore
-    provider: LocalProvider
+    local: LocalProvider
+    orchestrator: Orchestrator | None = None
     progress_min_interval_s: float = 0.05
     max_image_pixels: int = 40_000_000
+
+    def __post_init__(self) -> None:
+        if self.orchestrator is None:
+            self.orchestrator = Orchestrator({LOCAL: self.local}, CircuitBreaker(3, 60.0))
 
 
 def run_job(ctx: WorkerContext, job_id: str) -> str:
@@ -44,7 +56,9 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
     when the job was not queued (already taken, finished or unknown)."""
     if not records.claim(ctx.factory, job_id):
         return "skipped"
+    assert ctx.orchestrator is not None
     started = time.perf_counter()
+    attempts: list[dict[str, Any]] = []
     try:
         with ctx.factory() as session:
             job = session.get(TryOnSession, job_id)
@@ -53,20 +67,37 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             garment = session.get(StoredFile, job.garment_file_id)
             options = dict(job.options or {})
             user_id = job.user_id
+            attempts = list(options.get("skipped_providers") or [])  # left out at submission
             extra_ids = options.get("garment_file_ids") or []
             garments = [session.get(StoredFile, file_id) for file_id in extra_ids] or [garment]
+            if not options.get("prompt"):
+                options["prompt"] = _single_garment_prompt(session, options)
         if person is None or any(g is None for g in garments):
             raise FittingroomError("Input files of this job are missing")
         request = _request(ctx, person, [g for g in garments if g is not None], options)
         throttle = records.ProgressThrottle(
             lambda step: records.report_step(ctx.factory, job_id, step), ctx.progress_min_interval_s
         )
-        result = ctx.provider.tryon(request, throttle)
+        order = options.get("providers") or [options.get("provider", LOCAL)]
+        outcome = ctx.orchestrator.run(request, order, throttle)
+        attempts += [a.as_dict() for a in outcome.attempts]
+        if outcome.result is None or outcome.provider is None:
+            assert outcome.error is not None
+            last_tried = [a.provider for a in outcome.attempts if a.outcome == "failed"]
+            records.fail(
+                ctx.factory,
+                job_id,
+                str(outcome.error),
+                provider=last_tried[-1] if last_tried else None,
+                provider_attempts=attempts,
+            )
+            return "failed"
+        result = outcome.result
         report = quality.score(
             decode_rgb(request.person, max_pixels=ctx.max_image_pixels),
             decode_rgb(request.garments[-1].image, max_pixels=ctx.max_image_pixels),
             result.image,
-            ctx.provider.models,
+            ctx.local.models,
             result.confidence,
         )
         data, media_type = encode_image(result.image, options.get("output_format", "png"))
@@ -86,14 +117,15 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             ctx.factory,
             job_id,
             result_file_id=stored.id,
-            provider=ctx.provider.name,
+            provider=outcome.provider,
             processing_time=round(time.perf_counter() - started, 4),
             quality_score=report.score,
             confidence={**result.confidence, **{f"score_{k}": v for k, v in report.parts.items()}},
+            provider_attempts=attempts,
         )
         return "completed"
     except FittingroomError as exc:
-        records.fail(ctx.factory, job_id, str(exc), provider=ctx.provider.name)
+        records.fail(ctx.factory, job_id, str(exc), provider_attempts=attempts or None)
         return "failed"
     except Exception as exc:  # a bug must still end the job, with a reason, not leave it running
         log.exception("job %s crashed", job_id)
@@ -101,9 +133,16 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             ctx.factory,
             job_id,
             f"Internal error while rendering: {type(exc).__name__}",
-            provider=ctx.provider.name,
+            provider_attempts=attempts or None,
         )
         return "failed"
+
+
+def _single_garment_prompt(session: Session, options: dict[str, Any]) -> str:
+    """The generative providers' prompt for a job of one garment (surfaces A and B); jobs from
+    /process-tryon carry theirs, built from the whole outfit."""
+    plan = resolve([OutfitItem(0, options.get("category", "top"), None, None, True)])
+    return build_prompt(load_system_prompt(session), plan)
 
 
 def _request(

@@ -13,14 +13,14 @@ from fittingroom.errors import InvalidOption, QueueFull
 from fittingroom.images import OUTPUT_FORMATS, ImageInfo
 from fittingroom.jobs import records
 from fittingroom.jobs.queue import JobQueue
-from fittingroom.pipeline.tryon import SUPPORTED_CATEGORIES
 from fittingroom.pipeline.worn import PHOTO_TYPES
+from fittingroom.providers.catalog import plan_chain
 from fittingroom.storage.base import BlobStore
 from fittingroom.storage.files import save_upload
+from fittingroom.webhooks.destination import check_webhook_url
 
 CATEGORIES = ("top", "bottom", "dress", "outerwear")
 QUALITIES = ("standard", "hd")
-PROVIDERS = ("local",)
 
 
 @dataclass(frozen=True)
@@ -30,36 +30,47 @@ class Upload:
 
 
 def normalise_options(
+    settings: Settings,
     *,
     category: str | None,
     quality: str | None,
     provider: str | None,
     output_format: str | None,
     garment_photo_type: str | None = None,
+    providers: list[str] | None = None,
+    webhook_url: str | None = None,
 ) -> dict[str, Any]:
-    """Options with defaults filled in; raises InvalidOption naming the allowed values."""
-    options = {
+    """Options with defaults filled in and the provider chain planned; raises InvalidOption
+    naming the allowed values.
+
+    `providers` (an ordered list) wins over `provider`; with neither, the configured default
+    order. The result holds `providers` (the chain to try), `provider` (its first) and
+    `skipped_providers` (those left out, with the reason: no key, a missing capability)."""
+    options: dict[str, Any] = {
         "category": (category or "top").strip().lower(),
         "quality": (quality or "standard").strip().lower(),
-        "provider": (provider or "local").strip().lower(),
         "output_format": (output_format or "png").strip().lower(),
         "garment_photo_type": (garment_photo_type or "auto").strip().lower(),
     }
     allowed_values = (
         ("category", CATEGORIES),
         ("quality", QUALITIES),
-        ("provider", PROVIDERS),
         ("output_format", tuple(OUTPUT_FORMATS)),
         ("garment_photo_type", PHOTO_TYPES),
     )
     for name, allowed in allowed_values:
         if options[name] not in allowed:
             raise InvalidOption(f"Invalid {name} '{options[name]}': expected one of {', '.join(allowed)}")
-    if options["category"] not in SUPPORTED_CATEGORIES:
-        raise InvalidOption(
-            f"Category '{options['category']}' is not supported by provider 'local' yet "
-            f"(supported: {', '.join(SUPPORTED_CATEGORIES)})"
-        )
+    requested = providers or ([provider] if provider else None)
+    chain = plan_chain(settings, requested, [options["category"]])
+    options.update(
+        providers=list(chain.providers),
+        provider=chain.providers[0],
+        skipped_providers=[a.as_dict() for a in chain.skipped],
+    )
+    if webhook_url:
+        check_webhook_url(webhook_url, settings.webhook_allow_private)
+        options["webhook_url"] = webhook_url
     return options
 
 

@@ -14,17 +14,23 @@ from multiprocessing.connection import Connection
 from fittingroom.config import Settings
 from fittingroom.db.session import make_engine, make_session_factory
 from fittingroom.jobs.runner import WorkerContext, run_job
+from fittingroom.providers.breaker import CircuitBreaker
 from fittingroom.providers.local import LocalProvider
+from fittingroom.providers.orchestrator import Orchestrator
+from fittingroom.providers.registry import build_providers
 from fittingroom.storage import make_store
 
 
 def build_context(settings: Settings) -> WorkerContext:
     """Open the database and store and load the models: once per worker process."""
     engine = make_engine(settings.resolved_database_url)
+    local = LocalProvider(settings)
+    breaker = CircuitBreaker(settings.provider_failure_threshold, settings.provider_cooldown_s)
     return WorkerContext(
         factory=make_session_factory(engine),
         store=make_store(settings),
-        provider=LocalProvider(settings),
+        local=local,
+        orchestrator=Orchestrator(build_providers(settings, local), breaker),
         progress_min_interval_s=settings.progress_min_interval_s,
         max_image_pixels=settings.max_image_pixels,
     )
@@ -38,7 +44,7 @@ def worker_main(settings: Settings, conn: Connection) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
     ctx = build_context(settings)
-    conn.send(("ready", ctx.provider.models.load_seconds))
+    conn.send(("ready", ctx.local.models.load_seconds))
     while True:
         try:
             job_id = conn.recv()
