@@ -12,6 +12,7 @@ from PIL import Image
 
 from fittingroom.config import Settings
 from fittingroom.pipeline.models import Models, load_models
+from tests.api.conftest import Harness, make_harness
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PERSON = FIXTURES / "person_studio_avatar_a.jpg"
@@ -43,3 +44,9 @@ def models() -> Iterator[Models]:
     loaded = load_models()
     yield loaded
     loaded.close()
+
+
+@pytest.fixture
+def harness(settings: Settings, models: Models) -> Iterator[Harness]:
+    """The app (queue not started) with an in-process worker over the real models."""
+    yield from make_harness(settings, models)

@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     provider_cooldown_s: float = Field(60.0, ge=0, description="How long an open circuit skips its provider.")
     public_base_url: str | None = Field(
         None,
-        description="How clients and vendors reach this server, e.g. https://tryon.example.com. Used "
-        "for URLs in webhooks and, when set, to send inputs to vendors as signed URLs instead of data URIs.",
+        description="How clients reach this server, e.g. https://tryon.example.com: the base of result "
+        "URLs in webhooks. Default: http://<host>:<port>.",
     )
 
     replicate_api_token: SecretStr | None = Field(

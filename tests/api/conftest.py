@@ -1,10 +1,10 @@
-"""An app with its queue not started, plus an in-process runner over real models."""
+"""An app with its queue not started, plus an in-process runner over real models (the
+`harness` fixture itself is in tests/conftest.py, for every test folder)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from fittingroom.app import create_app
@@ -34,8 +34,3 @@ class Harness:
 def make_harness(settings: Settings, models: Models) -> Iterator[Harness]:
     with TestClient(create_app(settings, start_queue=False)) as client:
         yield Harness(client, models)
-
-
-@pytest.fixture
-def harness(settings: Settings, models: Models) -> Iterator[Harness]:
-    yield from make_harness(settings, models)

@@ -105,7 +105,10 @@ class ReplicateProvider:
         capabilities: Capabilities,
         base_url: str = "https://api.replicate.com",
         timeout_s: float = 120.0,
+        wait_s: int = MAX_WAIT_S,
     ) -> None:
+        """`wait_s`: how long the create request may wait for the result (`Prefer: wait`)
+        before the adapter polls instead; at most 60 and never past `timeout_s`."""
         self.name = name
         self.capabilities = capabilities
         self.model = ModelRef(model)
@@ -113,6 +116,7 @@ class ReplicateProvider:
         self._token = token
         self._base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.wait_s = wait_s
 
     def tryon(self, request: TryOnRequest, on_progress: ProgressCallback) -> ProviderResult:
         return run_sync(self.tryon_async(request, on_progress))
@@ -155,7 +159,7 @@ class ReplicateProvider:
             image_data_uri(g.image, max_side) for g in request.garments
         ]
         path, extra = self.model.create()
-        wait = max(1, min(MAX_WAIT_S, int(self.timeout_s)))
+        wait = max(1, min(MAX_WAIT_S, self.wait_s, int(self.timeout_s)))
         response = await api.post(
             path, json={**extra, "input": self._inputs(request, images)}, headers={"Prefer": f"wait={wait}"}
         )
