@@ -6,6 +6,7 @@ the orchestrator's bookkeeping, not an adapter (those are tested against the fak
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +22,10 @@ from fittingroom.providers.base import (
 )
 from fittingroom.providers.breaker import CircuitBreaker
 from fittingroom.providers.catalog import candidate_order, plan_chain, renderable_categories
+from fittingroom.providers.fashn import FashnProvider
 from fittingroom.providers.orchestrator import Orchestrator
+from fittingroom.providers.registry import build_providers
+from fittingroom.providers.replicate import ReplicateProvider
 
 EVERYTHING = Capabilities(
     categories=("top", "bottom", "dress", "outerwear", "shoes"), multi_garment=True, max_side=1024
@@ -211,3 +215,33 @@ def test_a_crashing_provider_does_not_stop_the_chain() -> None:
         CircuitBreaker(3, 60),
     ).run(outfit("top"), ["replicate", "local"], lambda step: None)
     assert outcome.provider == "local" and outcome.attempts[0].reason == "internal error (KeyError)"
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+def test_keys_are_read_under_the_documents_names_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REPLICATE_API_KEY", "r8_from_the_edge_function")
+    monkeypatch.setenv("FASHN_API_KEY", "fa_key")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.replicate_api_token is not None and settings.fashn_api_key is not None
+    assert settings.replicate_api_token.get_secret_value() == "r8_from_the_edge_function"
+    monkeypatch.setenv("FITTINGROOM_REPLICATE_API_TOKEN", "r8_ours")
+    assert Settings(data_dir=tmp_path).replicate_api_token.get_secret_value() == "r8_ours"  # type: ignore[union-attr]
+
+
+def test_the_registry_builds_what_is_configured(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        replicate_api_token="r8",  # type: ignore[arg-type]
+        replicate_vton_model="deployments/acme/idm-vton",
+        fashn_api_key="fa",  # type: ignore[arg-type]
+        fashn_timeout_s=7,
+    )
+    providers = build_providers(settings, Stub("local"))
+    assert sorted(providers) == ["fashn", "local", "replicate", "replicate-vton"]
+    assert isinstance(providers["replicate"], ReplicateProvider)
+    assert providers["replicate"].model.ref == "google/gemini-2.5-flash-image"
+    assert providers["replicate-vton"].model.create() == ("/v1/deployments/acme/idm-vton/predictions", {})  # type: ignore[attr-defined]
+    assert isinstance(providers["fashn"], FashnProvider) and providers["fashn"].timeout_s == 7
+    assert sorted(build_providers(Settings(data_dir=tmp_path), Stub("local"))) == ["local"]
