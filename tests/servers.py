@@ -10,9 +10,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.conftest import PERSON, TEE
 
 BIN = Path(sys.executable).parent
 
@@ -74,3 +77,57 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    data_dir: Path
+
+    def submit(self, person: Path = PERSON, garment: Path = TEE) -> str:
+        response = httpx.post(
+            f"{self.url}/api/tryon",
+            files={"person_image": person.read_bytes(), "clothing_image": garment.read_bytes()},
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["job_id"])
+
+    def poll(self, job_id: str) -> dict:  # type: ignore[type-arg]
+        return dict(httpx.get(f"{self.url}/api/tryon/{job_id}", timeout=30).json())
+
+    def wait_terminal(self, job_id: str, timeout: float = 90) -> dict:  # type: ignore[type-arg]
+        seen: dict = {}  # type: ignore[type-arg]
+
+        def done() -> bool:
+            seen.update(self.poll(job_id))
+            return seen["status"] in ("completed", "failed")
+
+        wait_until(done, timeout, f"job {job_id}", interval=0.05)
+        return seen
+
+    def worker_pids(self) -> list[int]:
+        return [p for p in children(self.process.pid) if "spawn_main" in cmdline(p)]
+
+
+def launch(data_dir: Path, workers: int, extra_env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    env = {
+        **(extra_env or {}),
+        "FITTINGROOM_DATA_DIR": str(data_dir),
+        "FITTINGROOM_WORKERS": str(workers),
+        "FITTINGROOM_PORT": str(port),
+    }
+    process = start([str(BIN / "fittingroom"), "serve"], env=env, log=data_dir.parent / f"server-{port}.log")
+    server = Server(process=process, url=f"http://127.0.0.1:{port}", data_dir=data_dir)
+    try:
+        wait_until(
+            lambda: httpx.get(server.url + "/health").json()["models_loaded"],
+            120,
+            "server with models loaded",
+        )
+    except BaseException:
+        stop(process)
+        raise
+    return server

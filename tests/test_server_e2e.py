@@ -12,7 +12,6 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,64 +20,9 @@ import pytest
 from fittingroom.images import decode_rgb
 from tests import servers
 from tests.conftest import PERSON, PERSON_FULLBODY, SHIRT, TEE
+from tests.servers import Server, launch
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    data_dir: Path
-
-    def submit(self, person: Path = PERSON, garment: Path = TEE) -> str:
-        response = httpx.post(
-            f"{self.url}/api/tryon",
-            files={"person_image": person.read_bytes(), "clothing_image": garment.read_bytes()},
-            timeout=30,
-        )
-        assert response.status_code == 202, response.text
-        return str(response.json()["job_id"])
-
-    def poll(self, job_id: str) -> dict:  # type: ignore[type-arg]
-        return dict(httpx.get(f"{self.url}/api/tryon/{job_id}", timeout=30).json())
-
-    def wait_terminal(self, job_id: str, timeout: float = 90) -> dict:  # type: ignore[type-arg]
-        seen: dict = {}  # type: ignore[type-arg]
-
-        def done() -> bool:
-            seen.update(self.poll(job_id))
-            return seen["status"] in ("completed", "failed")
-
-        servers.wait_until(done, timeout, f"job {job_id}", interval=0.05)
-        return seen
-
-    def worker_pids(self) -> list[int]:
-        return [p for p in servers.children(self.process.pid) if "spawn_main" in servers.cmdline(p)]
-
-
-def launch(data_dir: Path, workers: int, extra_env: dict[str, str] | None = None) -> Server:
-    port = servers.free_port()
-    env = {
-        **(extra_env or {}),
-        "FITTINGROOM_DATA_DIR": str(data_dir),
-        "FITTINGROOM_WORKERS": str(workers),
-        "FITTINGROOM_PORT": str(port),
-    }
-    process = servers.start(
-        [str(servers.BIN / "fittingroom"), "serve"], env=env, log=data_dir.parent / f"server-{port}.log"
-    )
-    server = Server(process=process, url=f"http://127.0.0.1:{port}", data_dir=data_dir)
-    try:
-        servers.wait_until(
-            lambda: httpx.get(server.url + "/health").json()["models_loaded"],
-            120,
-            "server with models loaded",
-        )
-    except BaseException:
-        servers.stop(process)
-        raise
-    return server
 
 
 @pytest.fixture
@@ -196,7 +140,6 @@ def with_comment(jpeg: bytes, text: str) -> bytes:
 
 def test_hundred_concurrent_tryons_against_ten_gems(tmp_path: Path) -> None:
     import base64
-    import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
     data_dir = tmp_path / "data"

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from fittingroom import __version__
-from fittingroom.api import blobs, edge, errors, health, processing, tryon
+from fittingroom.api import blobs, edge, errors, health, outfit, processing, studio, tryon
 from fittingroom.config import Settings
 from fittingroom.services import Services
 
@@ -52,5 +52,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True) ->
     app.include_router(processing.router)
     app.include_router(health.router)
     app.include_router(blobs.router)
+    app.include_router(outfit.router)
+    studio.install(app)
     logging.getLogger("fittingroom").setLevel(logging.INFO)
     return app

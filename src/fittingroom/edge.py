@@ -29,10 +29,10 @@ from fittingroom.errors import InvalidInput, InvalidOption
 from fittingroom.idempotency import run_once
 from fittingroom.images import ImageInfo, inspect_image
 from fittingroom.jobs import records
+from fittingroom.jobs.outfits import plan_outfit
 from fittingroom.jobs.status import JobStatus
-from fittingroom.outfit.layering import CATEGORIES, Dropped, OutfitItem, OutfitPlan, resolve
-from fittingroom.outfit.prompt import build_prompt, load_system_prompt
-from fittingroom.providers.catalog import candidate_order, plan_chain, renderable_categories
+from fittingroom.outfit.layering import CATEGORIES, OutfitItem
+from fittingroom.providers.catalog import candidate_order
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.services import Services
 from fittingroom.storage.files import save_upload
@@ -162,25 +162,6 @@ def fingerprint(person: bytes, items: list[Item], quality: str, providers: list[
     return digest.hexdigest()
 
 
-def renderable(plan: OutfitPlan, categories: frozenset[str]) -> OutfitPlan:
-    """The plan with the layers no available provider can render (not in `categories`)
-    moved to `dropped`, with the reason."""
-    kept = tuple(layer for layer in plan.layers if layer.category in categories)
-    skipped = tuple(
-        Dropped(
-            layer.index,
-            layer.category,
-            "unsupported_by_provider",
-            f"No available provider renders {layer.category} (available: {', '.join(sorted(categories))})",
-        )
-        for layer in plan.layers
-        if layer.category not in categories
-    )
-    return OutfitPlan(
-        kept, tuple(sorted(plan.dropped + skipped, key=lambda d: d.index)), plan.interactions, plan.primary
-    )
-
-
 def authenticate(services: Services, verifier: TokenVerifier, authorization: str | None) -> str:
     """The user id of a valid bearer token (Unauthorized otherwise, 401 at the router); a
     user seen for the first time is created, with the configured welcome grant."""
@@ -200,6 +181,7 @@ def process_tryon(
     raw_body: bytes,
     base_url: str,
     idempotency_key: str | None = None,
+    respond_async: bool = False,
 ) -> Answer:
     """Run the whole flow; every refusal is raised as Refusal with the contract's answer.
 
@@ -211,13 +193,19 @@ def process_tryon(
             user_id,
             idempotency_key,
             raw_body,
-            lambda: _process(services, limiter, user_id, locale, raw_body, base_url),
+            lambda: _process(services, limiter, user_id, locale, raw_body, base_url, respond_async),
         )
-    return _process(services, limiter, user_id, locale, raw_body, base_url)
+    return _process(services, limiter, user_id, locale, raw_body, base_url, respond_async)
 
 
 def _process(
-    services: Services, limiter: RateLimiter, user_id: str, locale: str, raw_body: bytes, base_url: str
+    services: Services,
+    limiter: RateLimiter,
+    user_id: str,
+    locale: str,
+    raw_body: bytes,
+    base_url: str,
+    respond_async: bool = False,
 ) -> Answer:
     settings = services.settings
     decision = limiter.hit(user_id)
@@ -260,13 +248,8 @@ def _process(
     outfit = [
         OutfitItem(i, it.category, it.sub_category, it.name, it.is_primary) for i, it in enumerate(items)
     ]
-    plan = renderable(resolve(outfit), renderable_categories(settings, None))
-    if not plan.layers:
-        raise bad_request(
-            locale, "bad_field", field="clothing_images", problem="; ".join(d.message for d in plan.dropped)
-        )
     try:
-        chain = plan_chain(settings, None, [layer.category for layer in plan.layers])
+        planned = plan_outfit(settings, outfit, None)
     except InvalidOption as exc:
         raise bad_request(locale, "bad_field", field="clothing_images", problem=str(exc)) from None
     job_id = new_id()
@@ -276,24 +259,16 @@ def _process(
             garment_files = [
                 save_upload(session, services.store, it.data, it.info, user_id=user_id) for it in items
             ]
-            primary = next((layer for layer in plan.layers if layer.index == plan.primary), plan.layers[-1])
-            prompt = build_prompt(load_system_prompt(session), plan)
             options = {
                 "quality": quality,
-                "provider": chain.providers[0],
-                "providers": list(chain.providers),
-                "skipped_providers": [a.as_dict() for a in chain.skipped],
-                "category": primary.category,
                 "output_format": "png",
-                "plan": plan.as_dict(),
-                "garment_file_ids": [f.id for f in garment_files],
-                "prompt": prompt,
                 "gems": cost,
+                **planned.job_options(session, [f.id for f in garment_files]),
             }
             job = records.create(
                 session,
                 person_file_id=person_file.id,
-                garment_file_id=garment_files[primary.index].id,
+                garment_file_id=garment_files[planned.primary.index].id,
                 options=options,
                 user_id=user_id,
                 job_id=job_id,
@@ -315,7 +290,8 @@ def _process(
     except ledger.InsufficientGems as short:
         raise Refusal(insufficient(locale, short.required, short.balance, rate_headers)) from None
     services.queue.enqueue(job_id)
-    return wait_for(services, job_id, cost, remaining, locale, base_url, rate_headers)
+    wait_s = 0.0 if respond_async else settings.sync_timeout_s
+    return wait_for(services, job_id, cost, remaining, locale, base_url, rate_headers, wait_s)
 
 
 def insufficient(locale: str, required: int, balance: int, headers: dict[str, str]) -> Answer:
@@ -406,9 +382,10 @@ def wait_for(
     locale: str,
     base_url: str,
     headers: dict[str, str],
+    wait_s: float,
 ) -> Answer:
-    """Poll the job until it ends or `sync_timeout_s` passes (then 202: it keeps running)."""
-    deadline = time.monotonic() + services.settings.sync_timeout_s
+    """Poll the job until it ends or `wait_s` passes (then 202: it keeps running)."""
+    deadline = time.monotonic() + wait_s
     started = time.monotonic()
     while True:
         with services.factory() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -170,3 +171,12 @@ def test_a_deployment_is_addressed_by_its_path(base_url: str, script: fake.Scrip
     provider.tryon(request("dress"), lambda step: None)
     assert script.creates[0]["model"] == "deployments/acme/idm-vton"
     assert script.creates[0]["body"]["input"]["category"] == "dresses"
+
+
+def test_the_sync_entry_point_works_inside_a_running_event_loop(base_url: str) -> None:
+    """A caller with its own loop (an async app, a test driver) still gets a result."""
+
+    async def caller() -> tuple[int, ...]:
+        return tuple(gemini(base_url).tryon(request(), lambda step: None).image.shape)
+
+    assert asyncio.run(caller())[2] == 3

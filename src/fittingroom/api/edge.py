@@ -112,8 +112,13 @@ async def process_tryon(
     idempotency_key: Annotated[
         str | None, Header(description="Same key and body: the first answer, charged once")
     ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async`: answer 202 with the tryon_id at once, then poll the job"),
+    ] = None,
 ) -> JSONResponse:
     locale = locale_from(accept_language, services.settings.default_locale)
+    respond_async = "respond-async" in (prefer or "").lower()
     raw = await request.body()
     answer = await run_in_threadpool(
         edge.process_tryon,
@@ -125,8 +130,12 @@ async def process_tryon(
         raw_body=raw,
         base_url=str(request.base_url),
         idempotency_key=idempotency_key,
+        respond_async=respond_async,
     )
-    return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+    headers = dict(answer.headers)
+    if respond_async:
+        headers["Preference-Applied"] = "respond-async"
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
 class HistoryItem(BaseModel):

@@ -13,13 +13,13 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from fittingroom.api.deps import ServicesDep, load_anonymous_job
+from fittingroom.api.deps import ServicesDep, load_visible_job
 from fittingroom.api.errors import headers_for
 from fittingroom.api.uploads import read_upload
 from fittingroom.db.models import StoredFile
@@ -28,14 +28,17 @@ from fittingroom.errors import (
     FileNotFound,
     FittingroomError,
     InvalidInput,
+    InvalidOption,
     NotFound,
     QueueFull,
     Unavailable,
 )
 from fittingroom.jobs import records
 from fittingroom.jobs.estimate import estimated_seconds
+from fittingroom.jobs.outfits import PlannedOutfit, plan_outfit
 from fittingroom.jobs.submit import normalise_options
 from fittingroom.jobs.views import job_row
+from fittingroom.outfit.layering import CATEGORIES, OutfitItem
 from fittingroom.services import Services
 from fittingroom.storage.files import save_upload
 
@@ -130,6 +133,16 @@ def get_file(file_id: str, services: ServicesDep) -> Response:
     return Response(services.store.get(stored.blob_key), media_type=stored.content_type)
 
 
+class OutfitGarment(BaseModel):
+    """One garment of a layered outfit (beyond the document), as /process-tryon describes items."""
+
+    fileId: str  # noqa: N815
+    category: str = Field(description="top, bottom, dress, outerwear, shoes, accessories or underwear")
+    sub_category: str | None = Field(None, max_length=200, examples=["button-down", "trousers", "blazer"])
+    name: str | None = Field(None, max_length=200)
+    is_primary: bool = False
+
+
 class ProcessOptions(BaseModel):
     category: str | None = None
     quality: str | None = None
@@ -139,6 +152,13 @@ class ProcessOptions(BaseModel):
     output_format: str | None = None
     garment_photo_type: str | None = None
     webhook_url: str | None = Field(None, max_length=2000)
+    garments: list[OutfitGarment] | None = Field(
+        None,
+        min_length=1,
+        max_length=4,
+        description="Beyond the document: a layered outfit of 1 to 4 garments, resolved by the "
+        "/process-tryon rules; garmentFileId must be one of them",
+    )
 
 
 class ProcessRequest(BaseModel):
@@ -183,17 +203,41 @@ def start_process(body: ProcessRequest, services: ServicesDep) -> ProcessAccepte
         webhook_url=given.webhook_url,
     )
     options.update({"seed": given.seed, "userId": body.userId})
+    planned = _plan_garments(services, body.garmentFileId, given) if given.garments else None
     settings = services.settings
     queued = records.count_queued(services.factory)
     if queued >= settings.queue_max_pending:
         raise QueueFull(settings.queue_retry_after_s)
     with transaction(services.factory) as session:
+        if planned is not None and given.garments:
+            file_ids = [g.fileId for g in given.garments]
+            options.update(planned.job_options(session, file_ids))
+            garment = _anonymous_file(services, file_ids[planned.primary.index])
         job = records.create(session, person_file_id=person.id, garment_file_id=garment.id, options=options)
         job_id = job.id
     services.queue.enqueue(job_id)
     estimate = estimated_seconds(services.factory, options["provider"], queued, settings.workers)
     notices = [f"{s['provider']} skipped: {s['reason']}" for s in options["skipped_providers"]]
     return ProcessAccepted(jobId=job_id, estimatedTime=estimate, notices=notices or None)
+
+
+def _plan_garments(services: Services, garment_file_id: str, given: ProcessOptions) -> PlannedOutfit:
+    """The outfit of `options.garments`, its files checked, resolved for the asked providers."""
+    garments = given.garments or []
+    if garment_file_id not in [g.fileId for g in garments]:
+        raise InvalidOption("garmentFileId must be one of options.garments")
+    for garment in garments:
+        if garment.category not in CATEGORIES:
+            raise InvalidOption(
+                f"Invalid category '{garment.category}': expected one of {', '.join(CATEGORIES)}"
+            )
+        try:
+            _anonymous_file(services, garment.fileId)
+        except FileNotFound:
+            raise InvalidInput(f"Unknown file id: {garment.fileId}") from None
+    items = [OutfitItem(i, g.category, g.sub_category, g.name, g.is_primary) for i, g in enumerate(garments)]
+    requested = given.providers or ([given.provider] if given.provider else None)
+    return plan_outfit(services.settings, items, requested)
 
 
 class ProcessStatus(BaseModel):
@@ -220,6 +264,11 @@ class ProcessStatus(BaseModel):
 
 
 @router.get("/api/tryon/process/{job_id}", response_model=ProcessStatus, summary="Track a job")
-def process_status(job_id: str, request: Request, services: ServicesDep) -> ProcessStatus:
-    job = load_anonymous_job(services, job_id)
+def process_status(
+    job_id: str,
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Only for jobs made with a token")] = None,
+) -> ProcessStatus:
+    job = load_visible_job(services, job_id, authorization)
     return ProcessStatus(**job_row(job, services.result_url(job, str(request.base_url))))

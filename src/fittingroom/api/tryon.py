@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Header, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from fittingroom.api.deps import ServicesDep, load_anonymous_job
+from fittingroom.api.deps import ServicesDep, load_visible_job
 from fittingroom.api.uploads import read_upload
 from fittingroom.db.models import StoredFile, TryOnSession
 from fittingroom.errors import JobNotFound
@@ -133,8 +133,12 @@ def submit(
         500: {"model": JobFailed, "description": "The job failed; `detail.error` says why"},
     },
 )
-def poll(job_id: str, services: ServicesDep) -> Any:
-    job = load_anonymous_job(services, job_id)
+def poll(
+    job_id: str,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Only for jobs made with a token")] = None,
+) -> Any:
+    job = load_visible_job(services, job_id, authorization)
     status = JobStatus(job.status)
     if status is JobStatus.QUEUED:
         return JobPending(job_id=job.id)

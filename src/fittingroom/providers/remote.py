@@ -10,6 +10,7 @@ import base64
 import binascii
 import re
 from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import cv2
@@ -35,8 +36,14 @@ MAX_OUTPUT_PIXELS = 40_000_000
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run an adapter's coroutine from synchronous code (a worker process has no event loop)."""
-    return asyncio.run(coroutine)
+    """Run an adapter's coroutine from synchronous code: on this thread when it has no event
+    loop (a worker process), else on a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provider") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def image_data_uri(data: bytes, max_side: int) -> str:
