@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-integration lint bench clean
 
 install: $(STAMP)
 
@@ -21,6 +21,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# The scale-out cluster (Redis, PostgreSQL, S3, two API processes, two Celery workers), started
+# and torn down by the suite itself. Needs: apt-get install redis-server postgresql
+test-integration: install
+	$(BIN)/python -m pytest -m integration tests/integration
+
 lint: install
 	$(BIN)/ruff check src tests bench docs
 	$(BIN)/ruff format --check src tests bench docs
@@ -28,6 +33,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

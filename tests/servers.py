@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import httpx
 
 from tests.conftest import PERSON, TEE
@@ -63,6 +64,28 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def start_moto(log: Path, buckets: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """moto's S3 server on a free loopback port, with `buckets` created: (process, URL)."""
+    port = free_port()
+    process = start([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], log=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(url + "/moto-api/").status_code == 200, 30, "moto_server")
+        client = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        for bucket in buckets:
+            client.create_bucket(Bucket=bucket)
+    except BaseException:
+        stop(process)
+        raise
+    return process, url
+
+
 def children(pid: int) -> list[int]:
     """Direct child pids (Linux /proc)."""
     found: list[int] = []
@@ -111,7 +134,11 @@ class Server:
         return [p for p in children(self.process.pid) if "spawn_main" in cmdline(p)]
 
 
-def launch(data_dir: Path, workers: int, extra_env: dict[str, str] | None = None) -> Server:
+def launch(
+    data_dir: Path, workers: int, extra_env: dict[str, str] | None = None, ready: str = "models"
+) -> Server:
+    """`fittingroom serve` on a free port; returns once /health reports models loaded
+    (`ready="models"`) or merely answers (`ready="health"`: workers are elsewhere)."""
     port = free_port()
     env = {
         **(extra_env or {}),
@@ -119,14 +146,16 @@ def launch(data_dir: Path, workers: int, extra_env: dict[str, str] | None = None
         "FITTINGROOM_WORKERS": str(workers),
         "FITTINGROOM_PORT": str(port),
     }
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
     process = start([str(BIN / "fittingroom"), "serve"], env=env, log=data_dir.parent / f"server-{port}.log")
     server = Server(process=process, url=f"http://127.0.0.1:{port}", data_dir=data_dir)
+
+    def is_ready() -> bool:
+        health = httpx.get(server.url + "/health").json()
+        return bool(health["models_loaded"]) if ready == "models" else "status" in health
+
     try:
-        wait_until(
-            lambda: httpx.get(server.url + "/health").json()["models_loaded"],
-            120,
-            "server with models loaded",
-        )
+        wait_until(is_ready, 120, f"server ({ready})")
     except BaseException:
         stop(process)
         raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
@@ -23,19 +22,8 @@ BUCKET = "tryon-results"
 
 @pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = servers.free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    process = servers.start([str(servers.BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], log=log)
-    url = f"http://127.0.0.1:{port}"
+    process, url = servers.start_moto(tmp_path_factory.mktemp("moto") / "moto.log", (BUCKET,))
     try:
-        servers.wait_until(lambda: httpx.get(url + "/moto-api/").status_code == 200, 30, "moto_server")
-        boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        ).create_bucket(Bucket=BUCKET)
         yield url
     finally:
         servers.stop(process)
@@ -92,3 +80,13 @@ def test_completed_job_answers_presigned_result_url(moto_url: str, tmp_path: Pat
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
         assert h.client.get("/health").json()["checks"]["storage"] == "ok"
         assert "result_b64" not in body  # S3 configured: never base64
+
+
+def test_presigned_urls_can_name_a_public_endpoint(moto_url: str, tmp_path: Path) -> None:
+    settings = s3_settings(tmp_path, moto_url).model_copy(
+        update={"s3_public_endpoint_url": "https://files.example.test"}
+    )
+    store = make_store(settings)
+    store.put("results/b.png", b"\x89PNG", "image/png")  # written through the internal endpoint
+    url = store.url("results/b.png", 60)
+    assert url.startswith("https://files.example.test/") and "X-Amz-Signature=" in url

@@ -28,18 +28,44 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000)")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: number of cores)")] = None,
 ) -> None:
-    """Run the HTTP service with its worker processes (embedded default: SQLite, files, local models)."""
+    """Run the HTTP service; with the embedded queue (default) also its worker processes."""
     import uvicorn
 
     from fittingroom.app import create_app
 
     overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    runs = f"workers: {settings.workers}" if settings.queue == "embedded" else f"queue: {settings.broker_url}"
     console.print(
         f"fittingroom on http://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()}, "
-        f"workers: {settings.workers}, docs: /docs)"
+        f"{runs}, docs: /docs)"
     )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Worker processes, each with its own models (default: FITTINGROOM_WORKERS)"),
+    ] = None,
+) -> None:
+    """Run jobs from the Celery broker (FITTINGROOM_QUEUE=celery): the scale-out worker."""
+    from fittingroom.jobs.celery_queue import worker_app, worker_argv
+
+    settings = Settings()
+    if settings.queue != "celery":
+        console.print(
+            "[red]fittingroom worker needs FITTINGROOM_QUEUE=celery[/red] (the embedded queue runs in serve)"
+        )
+        raise typer.Exit(2)
+    settings.ensure_data_dir()
+    processes = concurrency or settings.workers
+    console.print(
+        f"fittingroom worker: {processes} process(es), broker {settings.broker_url}, "
+        f"queue {settings.celery_queue_name}"
+    )
+    worker_app(settings).worker_main(worker_argv(settings, processes))
 
 
 @app.command()

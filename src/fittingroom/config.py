@@ -44,8 +44,21 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
 
     # --- queue and workers -------------------------------------------------------------------
-    queue: Literal["embedded"] = Field(
-        "embedded", description="embedded: worker processes owned by the server."
+    queue: Literal["embedded", "celery"] = Field(
+        "embedded",
+        description="embedded: worker processes owned by the server. celery: jobs go to a Celery "
+        "broker and are run by `fittingroom worker` processes on any machine.",
+    )
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker (queue=celery).")
+    celery_queue_name: str = Field("fittingroom", description="Celery queue the jobs go to.")
+    celery_visibility_timeout_s: int = Field(
+        900,
+        ge=60,
+        description="Redis broker: a job unacknowledged this long (its worker host vanished) is "
+        "delivered again. Keep it above the longest job.",
+    )
+    max_job_attempts: int = Field(
+        3, ge=1, description="Runs of one job (a worker died under it) before it is failed and refunded."
     )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, le=64, description="Worker processes."
@@ -176,6 +189,11 @@ class Settings(BaseSettings):
     storage: Literal["filesystem", "s3"] = "filesystem"
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = Field(None, description="For S3-compatible stores (MinIO, moto ...).")
+    s3_public_endpoint_url: str | None = Field(
+        None,
+        description="The store's address as clients reach it, for presigned URLs, when it differs "
+        "from s3_endpoint_url (e.g. http://minio:9000 inside a network, https://files.example.com outside).",
+    )
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None

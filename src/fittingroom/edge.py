@@ -25,7 +25,7 @@ from fittingroom.auth import TokenVerifier
 from fittingroom.billing import ledger
 from fittingroom.db.models import TryOnHistory, TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
-from fittingroom.errors import InvalidInput, InvalidOption
+from fittingroom.errors import InvalidInput, InvalidOption, Unavailable
 from fittingroom.idempotency import run_once
 from fittingroom.images import ImageInfo, inspect_image
 from fittingroom.jobs import records
@@ -237,14 +237,7 @@ def _process(
         return cached
 
     if records.count_queued(services.factory) >= settings.queue_max_pending:
-        retry = settings.queue_retry_after_s
-        raise Refusal(
-            Answer(
-                503,
-                {"error": "QUEUE_FULL", "message": message("queue_full", locale, retry=retry)},
-                {**rate_headers, "Retry-After": str(retry)},
-            )
-        )
+        raise busy("QUEUE_FULL", "queue_full", locale, settings.queue_retry_after_s, rate_headers)
     outfit = [
         OutfitItem(i, it.category, it.sub_category, it.name, it.is_primary) for i, it in enumerate(items)
     ]
@@ -289,9 +282,25 @@ def _process(
             remaining = ledger.debit(session, user_id, cost, tryon_id=job.id)
     except ledger.InsufficientGems as short:
         raise Refusal(insufficient(locale, short.required, short.balance, rate_headers)) from None
-    services.queue.enqueue(job_id)
+    try:
+        services.queue.enqueue(job_id)
+    except Unavailable:  # the job was failed and its gems refunded by the queue
+        raise busy(
+            "QUEUE_UNAVAILABLE", "queue_unavailable", locale, settings.queue_retry_after_s, rate_headers
+        ) from None
     wait_s = 0.0 if respond_async else settings.sync_timeout_s
     return wait_for(services, job_id, cost, remaining, locale, base_url, rate_headers, wait_s)
+
+
+def busy(code: str, key: str, locale: str, retry: int, headers: dict[str, str]) -> Refusal:
+    """A 503 that asks the client to retry in `retry` seconds."""
+    return Refusal(
+        Answer(
+            503,
+            {"error": code, "message": message(key, locale, retry=retry)},
+            {**headers, "Retry-After": str(retry)},
+        )
+    )
 
 
 def insufficient(locale: str, required: int, balance: int, headers: dict[str, str]) -> Answer:

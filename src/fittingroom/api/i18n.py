@@ -47,6 +47,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "{field} không phải dữ liệu ảnh base64 hợp lệ",
     },
     "bad_image": {"en": "{field}: {problem}", "vi": "{field}: {problem}"},
+    "queue_unavailable": {
+        "en": "The job queue cannot be reached; try again in {retry} s. Your gems were refunded.",
+        "vi": "Không kết nối được hàng đợi; vui lòng thử lại sau {retry} giây. Gems đã được hoàn lại.",
+    },
     "queue_full": {
         "en": "The service is busy; try again in {retry} s. No gems were taken.",
         "vi": "Hệ thống đang bận; vui lòng thử lại sau {retry} giây. Chưa trừ gems.",

@@ -24,6 +24,10 @@ class JobQueue(Protocol):
 
 
 def make_queue(settings: Settings, factory: sessionmaker[Session]) -> JobQueue:
+    if settings.queue == "celery":
+        from fittingroom.jobs.celery_queue import CeleryQueue
+
+        return CeleryQueue(settings, factory)
     from fittingroom.jobs.pool import EmbeddedQueue
 
     return EmbeddedQueue(settings, factory)

@@ -90,6 +90,45 @@ def claim(factory: SessionFactory, job_id: str) -> bool:
     )
 
 
+def mark_enqueued(factory: SessionFactory, job_id: str) -> bool:
+    """Note that a queued job is being sent to the broker. True for the first caller only, so
+    that one job id is sent once however often `enqueue` is called."""
+    with transaction(factory) as session:
+        result = session.execute(
+            update(TryOnSession)
+            .where(
+                TryOnSession.id == job_id,
+                TryOnSession.status == JobStatus.QUEUED.value,
+                TryOnSession.enqueued_at.is_(None),
+            )
+            .values(enqueued_at=utcnow())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def reclaim(factory: SessionFactory, job_id: str, max_attempts: int) -> bool:
+    """processing -> processing for a new attempt, after the worker of the last one died
+    (the broker delivered the job again). False when `max_attempts` runs were used up, or the
+    job is not processing. One conditional UPDATE: two deliveries cannot both win an attempt."""
+    with transaction(factory) as session:
+        result = session.execute(
+            update(TryOnSession)
+            .where(
+                TryOnSession.id == job_id,
+                TryOnSession.status == JobStatus.PROCESSING.value,
+                TryOnSession.attempts < max_attempts,
+            )
+            .values(
+                step=Step.SEGMENTATION.value,
+                progress=Step.SEGMENTATION.progress,
+                attempts=TryOnSession.attempts + 1,
+                started_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def report_step(factory: SessionFactory, job_id: str, step: Step) -> bool:
     """Record the step a processing job is in (and its contract progress)."""
     return _transition(factory, job_id, (JobStatus.PROCESSING,), step=step.value, progress=step.progress)

@@ -51,10 +51,15 @@ class WorkerContext:
             self.orchestrator = Orchestrator({LOCAL: self.local}, CircuitBreaker(3, 60.0))
 
 
-def run_job(ctx: WorkerContext, job_id: str) -> str:
+def run_job(ctx: WorkerContext, job_id: str, max_attempts: int | None = None) -> str:
     """Run job `job_id` to a terminal state. Returns the final status value, or 'skipped'
-    when the job was not queued (already taken, finished or unknown)."""
-    if not records.claim(ctx.factory, job_id):
+    when the job was not queued (already taken, finished or unknown).
+
+    With `max_attempts` (a broker that redelivers the jobs of dead workers), a job found
+    `processing` is taken as abandoned and run again, until it has had `max_attempts` runs;
+    then it is failed, and its gems refunded: a job that keeps killing workers stops there."""
+    claimed = records.claim(ctx.factory, job_id)
+    if not claimed and (max_attempts is None or not _retake(ctx, job_id, max_attempts)):
         return "skipped"
     assert ctx.orchestrator is not None
     started = time.perf_counter()
@@ -136,6 +141,17 @@ def run_job(ctx: WorkerContext, job_id: str) -> str:
             provider_attempts=attempts or None,
         )
         return "failed"
+
+
+def _retake(ctx: WorkerContext, job_id: str, max_attempts: int) -> bool:
+    """True when an abandoned processing job was re-claimed for another run."""
+    if records.reclaim(ctx.factory, job_id, max_attempts):
+        log.warning("job %s: re-running it after its worker was lost", job_id)
+        return True
+    reason = f"The job stopped its worker {max_attempts} times; it was given up"
+    if records.fail(ctx.factory, job_id, reason):
+        log.error("job %s: %s", job_id, reason)
+    return False
 
 
 def _single_garment_prompt(session: Session, options: dict[str, Any]) -> str:

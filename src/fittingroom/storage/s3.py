@@ -16,28 +16,41 @@ from fittingroom.storage.base import validate_key
 class S3Store:
     external_urls = True
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+    def __init__(self, client: Any, bucket: str, prefix: str = "", presigner: Any = None) -> None:
+        """`presigner`: the client that signs URLs for clients, when they reach the store by
+        another address than this server does (default: `client`)."""
         self._client = client
+        self._presigner = presigner or client
         self.bucket = bucket
         self.prefix = prefix
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Store:
-        secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint_url,
-            region_name=settings.s3_region,
-            aws_access_key_id=settings.s3_access_key_id,
-            aws_secret_access_key=secret,
-            config=Config(
-                signature_version="s3v4",
-                retries={"max_attempts": 3, "mode": "standard"},
-                connect_timeout=5,
-                read_timeout=30,
-            ),
+        def client(endpoint_url: str | None) -> Any:
+            secret = (
+                settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+            )
+            return boto3.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                region_name=settings.s3_region,
+                aws_access_key_id=settings.s3_access_key_id,
+                aws_secret_access_key=secret,
+                config=Config(
+                    signature_version="s3v4",
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    connect_timeout=5,
+                    read_timeout=30,
+                ),
+            )
+
+        public = settings.s3_public_endpoint_url
+        return cls(
+            client(settings.s3_endpoint_url),
+            bucket=settings.s3_bucket or "",
+            prefix=settings.s3_prefix,
+            presigner=client(public) if public else None,
         )
-        return cls(client, bucket=settings.s3_bucket or "", prefix=settings.s3_prefix)
 
     def _key(self, key: str) -> str:
         return self.prefix + validate_key(key)
@@ -69,7 +82,7 @@ class S3Store:
 
     def url(self, key: str, expires_in: int) -> str:
         return str(
-            self._client.generate_presigned_url(
+            self._presigner.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_in
             )
         )
