@@ -117,3 +117,50 @@ def test_failing_a_job_refunds_its_gems_once(factory: sessionmaker[Session]) -> 
     assert not records.fail(factory, job_id, "again")
     with factory() as session:
         assert ledger.balance(session, "erin") == 5 == ledger.ledger_sum(session, "erin")
+
+
+def test_a_job_is_marked_for_the_broker_once(factory: sessionmaker[Session]) -> None:
+    job_id = new_job(factory)
+    assert records.mark_enqueued(factory, job_id)
+    assert not records.mark_enqueued(factory, job_id), "a second enqueue of one id sends nothing"
+    claimed = new_job(factory)
+    assert records.claim(factory, claimed) and not records.mark_enqueued(factory, claimed)
+
+
+def test_redelivered_jobs_get_bounded_attempts(factory: sessionmaker[Session]) -> None:
+    job_id = new_job(factory)
+    assert records.claim(factory, job_id)  # attempt 1; its worker dies
+    assert records.reclaim(factory, job_id, max_attempts=3)  # attempt 2
+    assert records.reclaim(factory, job_id, max_attempts=3)  # attempt 3
+    assert not records.reclaim(factory, job_id, max_attempts=3), "no fourth run"
+    with factory() as session:
+        job = records.get(session, job_id)
+        assert job is not None and job.attempts == 3 and job.status == "processing"
+    assert records.fail(factory, job_id, "given up")
+    assert not records.reclaim(factory, job_id, max_attempts=9), "a failed job is never re-run"
+
+
+def test_an_old_sqlite_schema_upgrades_with_its_data(settings: Settings) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from fittingroom.db.session import MIGRATIONS_DIR
+
+    settings.ensure_data_dir()
+    engine = make_engine(settings.resolved_database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO users (id, gems_balance, created_at) VALUES ('u', 4, '2026-01-01')")
+        )
+    migrate(engine)
+    assert {"provider_attempts", "enqueued_at"} <= {
+        c["name"] for c in inspect(engine).get_columns("tryon_sessions")
+    }
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT gems_balance FROM users WHERE id = 'u'")) == 4
