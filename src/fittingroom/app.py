@@ -10,7 +10,18 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from fittingroom import __version__
-from fittingroom.api import blobs, edge, errors, health, outfit, processing, studio, tryon
+from fittingroom.api import (
+    blobs,
+    body_limit,
+    edge,
+    errors,
+    health,
+    observability,
+    outfit,
+    processing,
+    studio,
+    tryon,
+)
 from fittingroom.config import Settings
 from fittingroom.services import Services
 
@@ -47,6 +58,7 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True) ->
         lifespan=lifespan,
     )
     errors.install(app)
+    body_limit.install(app, settings)
     app.include_router(tryon.router)
     app.include_router(edge.router)
     app.include_router(processing.router)
@@ -54,5 +66,6 @@ def create_app(settings: Settings | None = None, *, start_queue: bool = True) ->
     app.include_router(blobs.router)
     app.include_router(outfit.router)
     studio.install(app)
+    observability.install(app)
     logging.getLogger("fittingroom").setLevel(logging.INFO)
     return app

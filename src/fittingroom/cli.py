@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fittingroom.config import Settings
 from fittingroom.errors import FittingroomError
+from fittingroom.observability.logs import configure_logging
 
 app = typer.Typer(
     help="fittingroom: self-hostable virtual try-on.", no_args_is_help=True, add_completion=False
@@ -40,7 +41,9 @@ def serve(
         f"fittingroom on http://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()}, "
         f"{runs}, docs: /docs)"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    configure_logging(settings.log_format)
+    # log_config=None: uvicorn's own loggers go through ours (JSON, request ids) too.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
 @app.command()
@@ -60,6 +63,7 @@ def worker(
         )
         raise typer.Exit(2)
     settings.ensure_data_dir()
+    configure_logging(settings.log_format)
     processes = concurrency or settings.workers
     console.print(
         f"fittingroom worker: {processes} process(es), broker {settings.broker_url}, "

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        description="json: one JSON object per line, with request_id and job_id; text: for a terminal.",
+    )
+
     # --- queue and workers -------------------------------------------------------------------
     queue: Literal["embedded", "celery"] = Field(
         "embedded",
@@ -56,6 +61,15 @@ class Settings(BaseSettings):
         ge=60,
         description="Redis broker: a job unacknowledged this long (its worker host vanished) is "
         "delivered again. Keep it above the longest job.",
+    )
+    job_deadline_s: float = Field(
+        900.0,
+        gt=0,
+        description="A job still processing this long after it started is failed, and refunded, by "
+        "the watchdog. Keep it above the longest legitimate job (remote providers included).",
+    )
+    watchdog_interval_s: float = Field(
+        15.0, gt=0, description="How often the watchdog looks for overdue jobs."
     )
     max_job_attempts: int = Field(
         3, ge=1, description="Runs of one job (a worker died under it) before it is failed and refunded."

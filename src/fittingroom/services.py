@@ -13,6 +13,8 @@ from fittingroom.db.models import StoredFile, TryOnSession
 from fittingroom.db.session import make_engine, make_session_factory, migrate
 from fittingroom.jobs.queue import JobQueue, make_queue
 from fittingroom.jobs.views import job_row
+from fittingroom.jobs.watchdog import Watchdog
+from fittingroom.observability.metrics import Metrics
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.storage import make_store
 from fittingroom.storage.base import BlobStore
@@ -29,9 +31,15 @@ class Services:
     verifier: TokenVerifier
     limiter: RateLimiter
     webhooks: WebhookSender = field(init=False)
+    watchdog: Watchdog = field(init=False)
+    metrics: Metrics = field(init=False)
 
     def __post_init__(self) -> None:
+        self.metrics = Metrics(self.factory)
         self.webhooks = WebhookSender(self.settings, self.factory, self.describe_job)
+        self.watchdog = Watchdog(
+            self.factory, self.settings.job_deadline_s, self.settings.watchdog_interval_s
+        )
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -72,11 +80,13 @@ class Services:
         return job_row(job, self.result_url(job, self.public_base_url))
 
     def start(self) -> None:
-        """Start the background work of a serving process: the job queue and webhook sender."""
+        """Start the background work of a serving process: queue, webhook sender, watchdog."""
         self.queue.start()
         self.webhooks.start()
+        self.watchdog.start()
 
     def close(self) -> None:
+        self.watchdog.stop()
         self.webhooks.stop()
         self.queue.stop()
         self.engine.dispose()

@@ -55,6 +55,7 @@ class TryOnSession(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     result_file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_files.id"))
     processing_time: Mapped[float | None] = mapped_column(Float)  # seconds, pipeline start to result stored
+    stage_seconds: Mapped[dict[str, float] | None] = mapped_column(JSON)  # {"segmentation": 0.12, ...}
     quality_score: Mapped[float | None] = mapped_column(Float)  # [0, 1]
     confidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # signals, each in [0, 1]
     provider: Mapped[str | None] = mapped_column(String(32))  # the one that produced the result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -21,6 +22,7 @@ from fittingroom.billing import ledger
 from fittingroom.db.models import TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
 from fittingroom.jobs.status import JobStatus
+from fittingroom.observability.logs import request_id_var
 from fittingroom.pipeline.stages import Step
 from fittingroom.webhooks import outbox
 
@@ -36,7 +38,11 @@ def create(
     user_id: str | None = None,
     job_id: str | None = None,
 ) -> TryOnSession:
-    """Add a queued job to the caller's transaction and return it (its id is set)."""
+    """Add a queued job to the caller's transaction and return it (its id is set). The id of
+    the request that creates it is kept in its options, for the worker's logs."""
+    request_id = request_id_var.get()
+    if request_id and "request_id" not in options:
+        options = {**options, "request_id": request_id}
     job = TryOnSession(
         id=job_id or new_id(),
         status=JobStatus.QUEUED.value,
@@ -144,6 +150,7 @@ def complete(
     quality_score: float | None,
     confidence: dict[str, float] | None,
     provider_attempts: list[dict[str, Any]] | None = None,
+    stage_seconds: dict[str, float] | None = None,
 ) -> bool:
     """processing -> completed, with the result and how it was made; its webhook is owed in
     the same transaction."""
@@ -162,6 +169,7 @@ def complete(
                 quality_score=quality_score,
                 confidence=confidence,
                 provider_attempts=provider_attempts,
+                stage_seconds=stage_seconds,
                 finished_at=now,
                 updated_at=now,
             )
@@ -210,6 +218,18 @@ def fail(
             ledger.refund(session, user_id, job_id)
         outbox.owe(session, job_id, JobStatus.FAILED)
         return True
+
+
+def overdue(factory: SessionFactory, deadline_s: float) -> list[str]:
+    """Ids of jobs processing for longer than `deadline_s` since their (last) start."""
+    cutoff = utcnow() - timedelta(seconds=deadline_s)
+    with factory() as session:
+        rows = session.scalars(
+            select(TryOnSession.id).where(
+                TryOnSession.status == JobStatus.PROCESSING.value, TryOnSession.started_at < cutoff
+            )
+        )
+        return list(rows)
 
 
 def requeue_interrupted(factory: SessionFactory) -> list[str]:

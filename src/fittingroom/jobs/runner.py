@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,10 @@ from fittingroom.db.session import transaction
 from fittingroom.errors import FittingroomError
 from fittingroom.images import decode_rgb, encode_image
 from fittingroom.jobs import records
+from fittingroom.observability.logs import job_id_var, request_id_var
 from fittingroom.outfit.layering import OutfitItem, plan_from_dict, resolve
 from fittingroom.outfit.prompt import build_prompt, load_system_prompt
+from fittingroom.pipeline.stages import Step
 from fittingroom.providers.base import GarmentPart, TryOnRequest
 from fittingroom.providers.breaker import CircuitBreaker
 from fittingroom.providers.catalog import LOCAL
@@ -58,6 +61,8 @@ def run_job(ctx: WorkerContext, job_id: str, max_attempts: int | None = None) ->
     With `max_attempts` (a broker that redelivers the jobs of dead workers), a job found
     `processing` is taken as abandoned and run again, until it has had `max_attempts` runs;
     then it is failed, and its gems refunded: a job that keeps killing workers stops there."""
+    job_id_var.set(job_id)
+    request_id_var.set(None)  # until the job's own is read
     claimed = records.claim(ctx.factory, job_id)
     if not claimed and (max_attempts is None or not _retake(ctx, job_id, max_attempts)):
         return "skipped"
@@ -80,11 +85,15 @@ def run_job(ctx: WorkerContext, job_id: str, max_attempts: int | None = None) ->
         if person is None or any(g is None for g in garments):
             raise FittingroomError("Input files of this job are missing")
         request = _request(ctx, person, [g for g in garments if g is not None], options)
-        throttle = records.ProgressThrottle(
-            lambda step: records.report_step(ctx.factory, job_id, step), ctx.progress_min_interval_s
+        timer = StageTimer(
+            records.ProgressThrottle(
+                lambda step: records.report_step(ctx.factory, job_id, step), ctx.progress_min_interval_s
+            )
         )
         order = options.get("providers") or [options.get("provider", LOCAL)]
-        outcome = ctx.orchestrator.run(request, order, throttle)
+        request_id_var.set(options.get("request_id"))
+        log.info("job started (attempt by %s)", ", ".join(order))
+        outcome = ctx.orchestrator.run(request, order, timer)
         attempts += [a.as_dict() for a in outcome.attempts]
         if outcome.result is None or outcome.provider is None:
             assert outcome.error is not None
@@ -127,7 +136,9 @@ def run_job(ctx: WorkerContext, job_id: str, max_attempts: int | None = None) ->
             quality_score=report.score,
             confidence={**result.confidence, **{f"score_{k}": v for k, v in report.parts.items()}},
             provider_attempts=attempts,
+            stage_seconds=timer.seconds(),
         )
+        log.info("job completed by %s in %.2f s", outcome.provider, time.perf_counter() - started)
         return "completed"
     except FittingroomError as exc:
         records.fail(ctx.factory, job_id, str(exc), provider_attempts=attempts or None)
@@ -141,6 +152,29 @@ def run_job(ctx: WorkerContext, job_id: str, max_attempts: int | None = None) ->
             provider_attempts=attempts or None,
         )
         return "failed"
+
+
+class StageTimer:
+    """A step callback that passes steps on and times them: a step lasts until the next
+    one starts (or `seconds()` is called). Steps repeated by a fallback provider add up."""
+
+    def __init__(self, inner: Callable[[Step], None], clock: Callable[[], float] = time.perf_counter) -> None:
+        self._inner = inner
+        self._clock = clock
+        self._marks: list[tuple[str, float]] = []
+
+    def __call__(self, step: Step) -> None:
+        self._marks.append((step.value, self._clock()))
+        self._inner(step)
+
+    def seconds(self) -> dict[str, float]:
+        """{step name: seconds}, without the terminal `done`."""
+        ends = [t for _, t in self._marks[1:]] + [self._clock()]
+        spent: dict[str, float] = {}
+        for (name, start), end in zip(self._marks, ends, strict=True):
+            if name != Step.DONE.value:
+                spent[name] = round(spent.get(name, 0.0) + end - start, 4)
+        return spent
 
 
 def _retake(ctx: WorkerContext, job_id: str, max_attempts: int) -> bool:

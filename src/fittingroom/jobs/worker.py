@@ -7,13 +7,13 @@ Used by the embedded queue (`pool.py`); the message protocol over its pipe is
 
 from __future__ import annotations
 
-import logging
 import signal
 from multiprocessing.connection import Connection
 
 from fittingroom.config import Settings
 from fittingroom.db.session import make_engine, make_session_factory
 from fittingroom.jobs.runner import WorkerContext, run_job
+from fittingroom.observability.logs import configure_logging
 from fittingroom.providers.breaker import CircuitBreaker
 from fittingroom.providers.local import LocalProvider
 from fittingroom.providers.orchestrator import Orchestrator
@@ -42,7 +42,7 @@ def worker_main(settings: Settings, conn: Connection) -> None:
     # server stops its workers itself, over the pipe, after letting running jobs finish.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
+    configure_logging(settings.log_format)
     ctx = build_context(settings)
     conn.send(("ready", ctx.local.models.load_seconds))
     while True:
