@@ -9,6 +9,7 @@ FittingroomError                  base; `str(err)` is a message fit to show a cl
 │   ├── ImageTooManyPixels        width*height over the limit (checked before decoding)
 │   ├── ImageTooSmall
 │   ├── CorruptImage              claims a supported type but does not decode
+│   ├── AnimatedImage             more than one frame (animated WEBP or PNG)
 │   └── InvalidOption             an option value outside its allowed set
 ├── NotFound
 │   ├── JobNotFound
@@ -76,6 +77,10 @@ class ImageTooSmall(InvalidInput):
 
 
 class CorruptImage(InvalidInput):
+    pass
+
+
+class AnimatedImage(InvalidInput):
     pass
 
 

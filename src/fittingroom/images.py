@@ -14,10 +14,12 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from fittingroom.errors import (
+    AnimatedImage,
     CorruptImage,
     EmptyUpload,
     ImageTooManyPixels,
     ImageTooSmall,
+    InvalidInput,
     UnsupportedImageType,
     UploadTooLarge,
 )
@@ -72,8 +74,9 @@ def inspect_image(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int
     """Validate an upload and read its dimensions from the header only.
 
     Raises EmptyUpload, UploadTooLarge, UnsupportedImageType, ImageTooManyPixels,
-    ImageTooSmall or CorruptImage. Pixels are not decoded here, so a decompression bomb
-    (a small file declaring huge dimensions) costs nothing.
+    ImageTooSmall, AnimatedImage or CorruptImage. Dimensions are checked from the header
+    before anything is decoded, so a decompression bomb (a small file declaring huge
+    dimensions) costs nothing; then the file is read through cheaply (`_check_complete`).
     """
     if not data:
         raise EmptyUpload("The uploaded file is empty")
@@ -88,17 +91,41 @@ def inspect_image(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int
             with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[media_type]]) as im:
                 width, height = im.size
                 orientation = im.getexif().get(0x0112, 1)
+                frames = getattr(im, "n_frames", 1)
+                if width * height > max_pixels:
+                    raise ImageTooManyPixels(
+                        f"Image too large: {width}x{height} pixels (max {max_pixels} pixels)"
+                    )
+                if min(width, height) < min_side:
+                    raise ImageTooSmall(f"Image too small: {width}x{height} (min {min_side} px per side)")
+                if frames > 1:
+                    raise AnimatedImage(
+                        f"Animated images are not supported ({media_type} with {frames} frames)"
+                    )
+                _check_complete(im, data, media_type)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise ImageTooManyPixels(f"Image has too many pixels (max {max_pixels})") from None
-    except Exception as exc:  # Pillow raises many types for broken headers
+    except InvalidInput:
+        raise
+    except Exception as exc:  # Pillow raises many types for broken headers and data
         raise CorruptImage(f"Corrupt or truncated {media_type} image") from exc
-    if width * height > max_pixels:
-        raise ImageTooManyPixels(f"Image too large: {width}x{height} pixels (max {max_pixels} pixels)")
-    if min(width, height) < min_side:
-        raise ImageTooSmall(f"Image too small: {width}x{height} (min {min_side} px per side)")
     if orientation in (5, 6, 7, 8):  # EXIF orientations that swap the axes
         width, height = height, width
     return ImageInfo(media_type=media_type, width=width, height=height, size=len(data))
+
+
+def _check_complete(im: Image.Image, data: bytes, media_type: str) -> None:
+    """Read the whole file cheaply, so that a truncated or damaged one is refused at intake:
+    a JPEG is decoded at 1/8 scale (its DCT allows it), a PNG's chunk checksums are verified
+    without inflating, a WEBP is decoded. Raises what Pillow raises."""
+    if media_type == "image/jpeg":
+        im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+        im.load()
+    elif media_type == "image/png":
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as fresh:
+            fresh.verify()  # must come straight after open
+    else:
+        im.load()
 
 
 def decode_rgb(

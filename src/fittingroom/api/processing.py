@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fittingroom.api.deps import ServicesDep, load_visible_job
 from fittingroom.api.errors import headers_for
@@ -72,6 +73,10 @@ class ProcessingRoute(APIRoute):
                 return response
             except FittingroomError as exc:
                 return failure(500, str(exc))
+            except StarletteHTTPException as exc:  # FastAPI's own: a body that does not parse ...
+                response = failure(exc.status_code, str(exc.detail))
+                response.headers.update(exc.headers or {})
+                return response
 
         return shaped
 
