@@ -250,7 +250,7 @@ def _database() -> Any:
 
     settings = Settings()
     settings.ensure_data_dir()
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, settings.database_busy_timeout_s)
     migrate(engine)
     return make_session_factory(engine)
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL. Default: SQLite (WAL) at <data_dir>/fittingroom.db."
     )
+    database_busy_timeout_s: float = Field(
+        10.0, gt=0, description="SQLite: how long a write waits for a lock before the request gets a 503."
+    )
     secret_key: SecretStr | None = Field(
         None,
         description="Signs filesystem result URLs. Generated once into <data_dir>/secret.key when unset.",

@@ -16,7 +16,8 @@ FittingroomError                  base; `str(err)` is a message fit to show a cl
 │   └── FileNotFound
 ├── Unavailable                   a dependency cannot take work now; clients may retry
 │   ├── QueueFull                 carries `retry_after_s`
-│   └── StorageUnavailable
+│   ├── StorageUnavailable
+│   └── DatabaseUnavailable       the database refused or dropped a query (locked, gone)
 └── TryOnFailed                   a job could not be rendered; its message is stored on the job
     ├── NoPersonDetected
     ├── NoGarmentDetected
@@ -114,6 +115,11 @@ class QueueFull(Unavailable):
 
 class StorageUnavailable(Unavailable):
     pass
+
+
+class DatabaseUnavailable(Unavailable):
+    def __init__(self) -> None:
+        super().__init__("The database is unavailable; retry in a moment")
 
 
 class TryOnFailed(FittingroomError):

@@ -45,7 +45,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         """Create the data dir, migrate the database, open storage, make (not start) the queue."""
         settings.ensure_data_dir()
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url, settings.database_busy_timeout_s)
         migrate(engine)
         factory = make_session_factory(engine)
         return cls(

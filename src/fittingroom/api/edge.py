@@ -21,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from fittingroom import edge
 from fittingroom.answers import Refusal
 from fittingroom.api.deps import ServicesDep
-from fittingroom.api.errors import describe_validation_error
+from fittingroom.api.errors import describe_validation_error, headers_for, translate
 from fittingroom.api.i18n import locale_from
 from fittingroom.auth import Unauthorized
 from fittingroom.db.models import TryOnHistory, TryOnSession
+from fittingroom.errors import Unavailable
 
 
 class EdgeRoute(APIRoute):
@@ -47,6 +48,15 @@ class EdgeRoute(APIRoute):
                 return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
             except RequestValidationError as exc:
                 return JSONResponse({"error": describe_validation_error(exc)}, status_code=400)
+            except Exception as exc:  # storage or database away: a 503 in this surface's shape
+                domain = translate(exc)
+                if not isinstance(domain, Unavailable):
+                    raise
+                return JSONResponse(
+                    {"error": "SERVICE_UNAVAILABLE", "message": str(domain)},
+                    status_code=503,
+                    headers=headers_for(domain),
+                )
 
         return shaped
 

@@ -11,11 +11,14 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fittingroom import errors
 
 log = logging.getLogger(__name__)
+
+DEPENDENCY_RETRY_AFTER_S = 5  # Retry-After of a 503 for a dependency that is away
 
 
 def status_for(exc: errors.FittingroomError) -> int:
@@ -31,7 +34,22 @@ def status_for(exc: errors.FittingroomError) -> int:
 def headers_for(exc: errors.FittingroomError) -> dict[str, str]:
     if isinstance(exc, errors.QueueFull):
         return {"Retry-After": str(exc.retry_after_s)}
+    if isinstance(exc, errors.Unavailable):
+        return {"Retry-After": str(DEPENDENCY_RETRY_AFTER_S)}
     return {}
+
+
+def translate(exc: Exception) -> Exception:
+    """A database failure (locked, gone, connection dropped) as the domain's DatabaseUnavailable;
+    anything else unchanged. Every surface answers it with a 503 and Retry-After."""
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        log.warning(
+            "database unavailable: %s", type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+        )
+        return errors.DatabaseUnavailable()
+    return exc
 
 
 def describe_validation_error(exc: RequestValidationError) -> str:
@@ -58,6 +76,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        domain = translate(exc)
+        if isinstance(domain, errors.FittingroomError):
+            return JSONResponse(
+                {"detail": str(domain)}, status_code=status_for(domain), headers=headers_for(domain)
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fittingroom.api.deps import ServicesDep, load_visible_job
-from fittingroom.api.errors import headers_for
+from fittingroom.api.errors import headers_for, translate
 from fittingroom.api.uploads import read_upload
 from fittingroom.db.models import StoredFile
 from fittingroom.db.session import transaction
@@ -76,6 +76,13 @@ class ProcessingRoute(APIRoute):
             except StarletteHTTPException as exc:  # FastAPI's own: a body that does not parse ...
                 response = failure(exc.status_code, str(exc.detail))
                 response.headers.update(exc.headers or {})
+                return response
+            except Exception as exc:
+                domain = translate(exc)
+                if not isinstance(domain, Unavailable):
+                    raise
+                response = failure(503, str(domain))
+                response.headers.update(headers_for(domain))
                 return response
 
         return shaped

@@ -16,10 +16,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x66726F6F6D  # any fixed bigint, the same in every process
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`. For SQLite: WAL journal, 10 s busy timeout, foreign keys on."""
+def make_engine(url: str, busy_timeout_s: float = 10.0) -> Engine:
+    """An engine for `url`. For SQLite: WAL journal, foreign keys on, and a writer waits up to
+    `busy_timeout_s` for a lock before giving up (then the API answers 503)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -27,7 +28,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
             cursor.close()
 
         return engine

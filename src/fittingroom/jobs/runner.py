@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fittingroom import quality
@@ -141,17 +142,23 @@ def run_job(ctx: WorkerContext, job_id: str, max_attempts: int | None = None) ->
         log.info("job completed by %s in %.2f s", outcome.provider, time.perf_counter() - started)
         return "completed"
     except FittingroomError as exc:
-        records.fail(ctx.factory, job_id, str(exc), provider_attempts=attempts or None)
-        return "failed"
+        return _fail(ctx, job_id, str(exc), attempts)
+    except DBAPIError:
+        log.exception("job %s: database error", job_id)
+        return _fail(ctx, job_id, "The database was unavailable while the job ran", attempts)
     except Exception as exc:  # a bug must still end the job, with a reason, not leave it running
         log.exception("job %s crashed", job_id)
-        records.fail(
-            ctx.factory,
-            job_id,
-            f"Internal error while rendering: {type(exc).__name__}",
-            provider_attempts=attempts or None,
-        )
-        return "failed"
+        return _fail(ctx, job_id, f"Internal error while rendering: {type(exc).__name__}", attempts)
+
+
+def _fail(ctx: WorkerContext, job_id: str, reason: str, attempts: list[dict[str, Any]]) -> str:
+    """Record the failure. If even that cannot be written (the database is away), the job is
+    left `processing` for the watchdog, which fails and refunds it once the database is back."""
+    try:
+        records.fail(ctx.factory, job_id, reason, provider_attempts=attempts or None)
+    except Exception:
+        log.exception("job %s: could not record its failure; the watchdog will", job_id)
+    return "failed"
 
 
 class StageTimer:

@@ -23,7 +23,7 @@ from fittingroom.storage import make_store
 
 def build_context(settings: Settings) -> WorkerContext:
     """Open the database and store and load the models: once per worker process."""
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, settings.database_busy_timeout_s)
     local = LocalProvider(settings)
     breaker = CircuitBreaker(settings.provider_failure_threshold, settings.provider_cooldown_s)
     return WorkerContext(
