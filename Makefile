@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-integration lint bench clean
+.PHONY: install run test test-integration test-fuzz lint bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ test: install
 # and torn down by the suite itself. Needs: apt-get install redis-server postgresql
 test-integration: install
 	$(BIN)/python -m pytest -m integration tests/integration
+
+# schemathesis against a live server: FITTINGROOM_FUZZ_EXAMPLES per operation (default 100).
+test-fuzz: install
+	$(BIN)/python -m pytest -m fuzz tests/fuzz -s
 
 lint: install
 	$(BIN)/ruff check src tests bench docs

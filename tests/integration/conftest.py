@@ -12,6 +12,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -58,6 +59,8 @@ class Cluster:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     infra: list[subprocess.Popen[bytes]] = field(default_factory=list)
     database_url: str = ""
+    postgres_command: list[str] = field(default_factory=list)
+    postgres: subprocess.Popen[bytes] | None = None
     replicate: fake_replicate.Script = field(default_factory=fake_replicate.Script)
     replicate_url: str = ""
 
@@ -107,14 +110,25 @@ class Cluster:
         """The prefork pool processes (those that run jobs) of every live worker."""
         return [child for w in self.workers if w.poll() is None for child in servers.children(w.pid)]
 
+    def stop_postgres(self) -> None:
+        """Fast shutdown (SIGINT): sessions are cut, as when the database host goes away."""
+        assert self.postgres is not None
+        servers.stop(self.postgres, signal.SIGINT)
+        self.postgres = None
+
+    def start_postgres(self) -> None:
+        """The same database again, on the same port."""
+        self.postgres = _serve_postgres(self.postgres_command, self.root / "postgres.log")
+
     def stop_workers(self) -> None:
         for process in self.workers:
             servers.stop(process, timeout=60)
         self.workers.clear()
 
 
-def _start_postgres(root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A throw-away PostgreSQL in `root/pg` on a free port: (process, SQLAlchemy URL)."""
+def _init_postgres(root: Path) -> list[str]:
+    """A throw-away PostgreSQL cluster in `root/pg`; returns the command that serves it on a
+    free port (run it again to restart the same database)."""
     bin_dir = _postgres_bin()
     assert bin_dir is not None
     data = root / "pg"
@@ -122,23 +136,8 @@ def _start_postgres(root: Path) -> tuple[subprocess.Popen[bytes], str]:
     if os.geteuid() == 0:  # the postgres user must reach and own its directory
         root.chmod(0o755)
         shutil.chown(data, "postgres", "postgres")
-    subprocess.run(
-        _as_postgres_user(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data / "db"),
-                "-U",
-                "fittingroom",
-                "--auth=trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    initdb = [str(bin_dir / "initdb"), "-D", str(data / "db"), "-U", "fittingroom", "--auth=trust"]
+    subprocess.run(_as_postgres_user([*initdb, "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
     port = servers.free_port()
     args = [
         str(bin_dir / "postgres"),
@@ -151,9 +150,14 @@ def _start_postgres(root: Path) -> tuple[subprocess.Popen[bytes], str]:
         "-k",
         str(data),
     ]
-    args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-    process = servers.start(_as_postgres_user(args), log=root / "postgres.log")
-    url = f"postgresql+psycopg://fittingroom@127.0.0.1:{port}/postgres"
+    return _as_postgres_user(
+        [*args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    )
+
+
+def _serve_postgres(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    port = command[command.index("-p") + 1]
+    process = servers.start(command, log=log)
 
     def accepting() -> bool:
         try:
@@ -167,7 +171,7 @@ def _start_postgres(root: Path) -> tuple[subprocess.Popen[bytes], str]:
     except BaseException:
         servers.stop(process)
         raise
-    return process, url
+    return process
 
 
 @pytest.fixture(scope="session")
@@ -199,8 +203,10 @@ def cluster() -> Iterator[Cluster]:
                 log=root / "redis.log",
             )
         )
-        postgres, cluster.database_url = _start_postgres(root)
-        cluster.infra.append(postgres)
+        cluster.postgres_command = _init_postgres(root)
+        port = cluster.postgres_command[cluster.postgres_command.index("-p") + 1]
+        cluster.database_url = f"postgresql+psycopg://fittingroom@127.0.0.1:{port}/postgres"
+        cluster.postgres = _serve_postgres(cluster.postgres_command, root / "postgres.log")
         moto_process, moto = servers.start_moto(root / "moto.log", (BUCKET,))
         cluster.infra.append(moto_process)
         cluster.env = {
@@ -222,7 +228,8 @@ def cluster() -> Iterator[Cluster]:
             "FITTINGROOM_REPLICATE_API_TOKEN": fake_replicate.TOKEN,
             "FITTINGROOM_REPLICATE_BASE_URL": cluster.replicate_url,
             "FITTINGROOM_REPLICATE_TIMEOUT_S": "120",
-            "FITTINGROOM_PROVIDERS": '["local"]',
+            # /process-tryon uses the default chain: the (fake) Replicate first, then local.
+            "FITTINGROOM_PROVIDERS": '["replicate", "local"]',
         }
         for index in range(2):
             cluster.apis.append(
@@ -238,5 +245,8 @@ def cluster() -> Iterator[Cluster]:
         cluster.stop_workers()
         for process in reversed(cluster.infra):
             servers.stop(process)
+        if cluster.postgres is not None:
+            servers.stop(cluster.postgres, signal.SIGINT)
         replicate.close()
-        shutil.rmtree(root, ignore_errors=True)
+        if os.environ.get("FITTINGROOM_KEEP_CLUSTER") != "1":  # keep the logs to debug a failure
+            shutil.rmtree(root, ignore_errors=True)

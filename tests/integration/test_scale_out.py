@@ -96,6 +96,7 @@ def test_jobs_submitted_to_either_api_complete(cluster: Cluster) -> None:
         response = httpx.post(
             f"{api}/api/tryon",
             files={"person_image": PERSON.read_bytes(), "clothing_image": TEE.read_bytes()},
+            data={"provider": "local"},  # the real pipeline, in the workers
             timeout=30,
         )
         assert response.status_code == 202, response.text
@@ -234,3 +235,24 @@ def test_migrations_on_an_empty_postgres_and_from_an_old_schema(cluster: Cluster
         migrate(engine)  # idempotent
     finally:
         engine.dispose()
+
+
+def test_the_database_going_away_and_coming_back(cluster: Cluster) -> None:
+    api = cluster.apis[0].url
+    cluster.stop_postgres()
+    try:
+        for server in cluster.apis:
+            health = httpx.get(f"{server.url}/health", timeout=30).json()
+            assert health["status"] == "degraded" and health["checks"]["database"].startswith("unreachable")
+        refused = httpx.post(
+            f"{api}/api/tryon",
+            files={"person_image": PERSON.read_bytes(), "clothing_image": TEE.read_bytes()},
+            timeout=30,
+        )
+        assert refused.status_code == 503 and "database" in refused.json()["detail"]
+        assert refused.headers["Retry-After"]
+    finally:
+        cluster.start_postgres()
+    servers.wait_until(lambda: httpx.get(f"{api}/health").json()["status"] == "ok", 60, "health ok again")
+    job_id = upload_and_start(api)
+    assert wait_for(api, job_id, ("completed", "failed"), timeout=120)["status"] == "completed"

@@ -95,6 +95,25 @@ class EdgeError(BaseModel):
     detail: str | None = None
 
 
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its `$defs` references inlined: this body is read by hand
+    (not by FastAPI), so its sub-models are not registered among the OpenAPI components."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return dict(resolve(schema))
+
+
 @router.post(
     "/process-tryon",
     summary="Try on 1-4 garments (synchronous)",
@@ -102,7 +121,7 @@ class EdgeError(BaseModel):
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": ProcessTryOnBody.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_schema(ProcessTryOnBody)}},
         }
     },
     responses={

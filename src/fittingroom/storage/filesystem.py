@@ -64,7 +64,10 @@ class FilesystemStore:
         """True when the signature matches key and expiry and the URL has not expired."""
         if expires < time.time():
             return False
-        return hmac.compare_digest(self._signature(key, expires), signature)
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+        return hmac.compare_digest(
+            self._signature(key, expires).encode(), signature.encode("utf-8", "replace")
+        )
 
     def check(self) -> None:
         probe = self.root / ".health"
