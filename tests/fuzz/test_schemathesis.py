@@ -39,6 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     servers.stop(started.process)
 
 
+@pytest.mark.timeout(3600)  # 1,000 examples per operation take minutes, not the default 300 s
 def test_no_server_errors_and_no_undocumented_answers(server: Server) -> None:
     examples = os.environ.get("FITTINGROOM_FUZZ_EXAMPLES", "100")
     token = TokenVerifier(Settings(data_dir=server.data_dir)).issue("fuzzer", ttl_s=6 * 3600)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fittingroom.api.deps import ServicesDep
 from fittingroom.observability.logs import request_id_from, request_id_var
@@ -21,28 +21,47 @@ async def metrics(services: ServicesDep) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-def install(app: FastAPI) -> None:
-    """Every request gets an id (the caller's `X-Request-ID` when sane, else a new one), echoed in
-    the answer and attached to its logs and to the jobs it creates; its latency is recorded."""
+class ObserveMiddleware:
+    """Pure ASGI (no per-request task or body buffering, unlike BaseHTTPMiddleware): gives
+    every request an id, echoes it as `X-Request-ID`, and records the latency by route."""
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request_id_from(request.headers.get("x-request-id"))
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        request_id = request_id_from(header.decode("latin-1") if header else None)
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
+                }
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = request_id
-            return response
+            await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
-            route = request.scope.get("route")
-            services = getattr(request.app.state, "services", None)
+            services = getattr(scope["app"].state, "services", None)
             if services is not None:
-                services.metrics.http.labels(
-                    request.method, getattr(route, "path", "unmatched"), str(status)
-                ).observe(time.perf_counter() - started)
+                route = getattr(scope.get("route"), "path", "unmatched")
+                services.metrics.http.labels(scope["method"], route, str(status)).observe(
+                    time.perf_counter() - started
+                )
 
+
+def install(app: FastAPI) -> None:
+    """Every request gets an id (the caller's `X-Request-ID` when sane, else a new one), echoed in
+    the answer and attached to its logs and to the jobs it creates; its latency is recorded."""
+    app.add_middleware(ObserveMiddleware)
     app.include_router(router)
