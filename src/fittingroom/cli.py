@@ -43,7 +43,13 @@ def serve(
     )
     configure_logging(settings.log_format)
     # log_config=None: uvicorn's own loggers go through ours (JSON, request ids) too.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=settings.access_log,
+    )
 
 
 @app.command()

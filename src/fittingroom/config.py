@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         description="json: one JSON object per line, with request_id and job_id; text: for a terminal.",
     )
 
+    access_log: bool = Field(
+        False,
+        description="One log line per HTTP request (uvicorn's). Off by default: it costs about a tenth "
+        "of polling throughput (bench/load.py); /metrics counts every request, and answers of 500 or "
+        "slower than slow_request_s are logged with their request id either way.",
+    )
+    slow_request_s: float = Field(5.0, gt=0, description="Requests slower than this are logged.")
+
     # --- queue and workers -------------------------------------------------------------------
     queue: Literal["embedded", "celery"] = Field(
         "embedded",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import APIRouter, FastAPI, Response
@@ -12,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fittingroom.api.deps import ServicesDep
 from fittingroom.observability.logs import request_id_from, request_id_var
 
+log = logging.getLogger("fittingroom.http")
 router = APIRouter(tags=["health"])
 
 
@@ -51,13 +53,16 @@ class ObserveMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            request_id_var.reset(token)
+            elapsed = time.perf_counter() - started
             services = getattr(scope["app"].state, "services", None)
             if services is not None:
                 route = getattr(scope.get("route"), "path", "unmatched")
-                services.metrics.http.labels(scope["method"], route, str(status)).observe(
-                    time.perf_counter() - started
-                )
+                services.metrics.http.labels(scope["method"], route, str(status)).observe(elapsed)
+                if status >= 500 or elapsed > services.settings.slow_request_s:
+                    log.warning(
+                        "%s %s answered %d in %.3f s", scope["method"], scope["path"], status, elapsed
+                    )
+            request_id_var.reset(token)
 
 
 def install(app: FastAPI) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fittingroom.billing import ledger
@@ -57,6 +57,37 @@ def create(
     session.add(job)
     session.flush()
     return job
+
+
+class JobState(NamedTuple):
+    """The columns a status poll needs."""
+
+    id: str
+    status: str
+    step: str | None
+    progress: int
+    user_id: str | None
+    error: str | None
+    result_file_id: str | None
+
+
+_STATE = select(
+    TryOnSession.id,
+    TryOnSession.status,
+    TryOnSession.step,
+    TryOnSession.progress,
+    TryOnSession.user_id,
+    TryOnSession.error,
+    TryOnSession.result_file_id,
+)
+
+
+def state(engine: Engine, job_id: str) -> JobState | None:
+    """A job's state without building an ORM object or a session: polls are the hottest path
+    (about 5x cheaper than `get`; bench/load.py)."""
+    with engine.connect() as connection:
+        row = connection.execute(_STATE.where(TryOnSession.id == job_id)).first()
+    return JobState(*row) if row is not None else None
 
 
 def get(session: Session, job_id: str) -> TryOnSession | None:
