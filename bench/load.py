@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -243,6 +244,7 @@ def main() -> None:
         stop(server)
         if bare is not None:
             stop(bare)
+        shutil.rmtree(work, ignore_errors=True)
 
     table = Table(title=f"load on loopback ({os.cpu_count()} cores, {args.workers} workers)")
     table.add_column("figure")
