@@ -6,7 +6,6 @@ entirely: tests/integration.)"""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,4 +117,3 @@ def test_a_locked_database(app: Harness) -> None:
     assert code == 202 and app.run(answer["job_id"]) == "completed", "service resumes"
     blobs = app.services.settings.blob_dir
     assert not any(p.name.startswith(".tmp-") for p in blobs.rglob("*")), "no half-written files left"
-    shutil.rmtree(blobs.with_name("unused"), ignore_errors=True)
