@@ -27,7 +27,7 @@ from fittingroom.db.models import TryOnHistory, TryOnSession, new_id, utcnow
 from fittingroom.db.session import transaction
 from fittingroom.errors import InvalidInput, InvalidOption, Unavailable
 from fittingroom.idempotency import run_once
-from fittingroom.images import ImageInfo, inspect_image
+from fittingroom.images import DATA_URI, ImageInfo, inspect_image
 from fittingroom.jobs import records
 from fittingroom.jobs.outfits import plan_outfit
 from fittingroom.jobs.status import JobStatus
@@ -36,8 +36,6 @@ from fittingroom.providers.catalog import candidate_order
 from fittingroom.ratelimit import RateLimiter
 from fittingroom.services import Services
 from fittingroom.storage.files import save_upload
-
-_DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def decode_image(value: Any, field_name: str, locale: str, services: Services) -
         )
     text = value.strip()
     declared = None
-    match = _DATA_URI.match(text)
+    match = DATA_URI.match(text)
     if match:
         declared = (match.group("type") or "").lower() or None
         text = text[match.end() :]

@@ -7,6 +7,7 @@ at upload time decodes the same way in the worker.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ from fittingroom.errors import (
 )
 
 SUPPORTED_TYPES = ("image/jpeg", "image/png", "image/webp")
+# The prefix of a base64 data URI, e.g. "data:image/png;base64,"; group `type` is the media type.
+DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,", re.IGNORECASE)
 _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 

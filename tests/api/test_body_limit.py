@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,12 +32,17 @@ class Chunks:
         b"Content-Type: image/jpeg\r\n\r\n"
     )
 
-    def __init__(self, total: int, chunk: int = 64 * 1024) -> None:
-        self.total, self.chunk, self.sent = total, chunk, 0
+    def __init__(self, total: int, chunk: int = 64 * 1024, slow_after: int | None = None) -> None:
+        """`slow_after`: past that many bytes, send at a network's pace (5 ms a chunk) rather
+        than loopback's, so that the last few MB cannot all sit in socket buffers before the
+        server has answered."""
+        self.total, self.chunk, self.sent, self.slow_after = total, chunk, 0, slow_after
 
     def __iter__(self) -> Iterator[bytes]:
         yield self.HEAD
         while self.sent < self.total:
+            if self.slow_after is not None and self.sent > self.slow_after:
+                time.sleep(0.005)
             self.sent += self.chunk
             yield b"\0" * self.chunk
 
@@ -98,7 +104,7 @@ def default_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_a_25_mb_upload_is_refused_while_streaming(default_server: str) -> None:
     """One 25 MB file part, well inside the 41 MiB body limit of two files: refused as soon
     as the part passes 20 MiB, not after the 25 MB were buffered."""
-    body = Chunks(25 * 1000 * 1000)
+    body = Chunks(25 * 1000 * 1000, slow_after=20 * MIB)
     response = post(
         default_server + "/api/tryon", iter(body), {"Content-Type": "multipart/form-data; boundary=x"}
     )

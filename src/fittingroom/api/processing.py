@@ -220,12 +220,15 @@ def start_process(body: ProcessRequest, services: ServicesDep) -> ProcessAccepte
     queued = records.count_queued(services.factory)
     if queued >= settings.queue_max_pending:
         raise QueueFull(settings.queue_retry_after_s)
+    garment_file_id = garment.id
     with transaction(services.factory) as session:
         if planned is not None and given.garments:
-            file_ids = [g.fileId for g in given.garments]
+            file_ids = [g.fileId for g in given.garments]  # checked by _plan_garments
             options.update(planned.job_options(session, file_ids))
-            garment = _anonymous_file(services, file_ids[planned.primary.index])
-        job = records.create(session, person_file_id=person.id, garment_file_id=garment.id, options=options)
+            garment_file_id = file_ids[planned.primary.index]
+        job = records.create(
+            session, person_file_id=person.id, garment_file_id=garment_file_id, options=options
+        )
         job_id = job.id
     services.queue.enqueue(job_id)
     estimate = estimated_seconds(services.factory, options["provider"], queued, settings.workers)

@@ -14,26 +14,21 @@ def build_providers(settings: Settings, local: Provider) -> dict[str, Provider]:
     specs = catalog(settings)
     providers: dict[str, Provider] = {LOCAL: local}
     token = settings.replicate_api_token
-    if token is not None and specs["replicate"].missing is None:
-        providers["replicate"] = ReplicateProvider(
-            name="replicate",
-            token=token.get_secret_value(),
-            model=settings.replicate_model,
-            inputs=prompt_inputs,
-            capabilities=specs["replicate"].capabilities,
-            base_url=settings.replicate_base_url,
-            timeout_s=settings.replicate_timeout_s,
-        )
-    if token is not None and settings.replicate_vton_model and specs["replicate-vton"].missing is None:
-        providers["replicate-vton"] = ReplicateProvider(
-            name="replicate-vton",
-            token=token.get_secret_value(),
-            model=settings.replicate_vton_model,
-            inputs=idm_vton_inputs,
-            capabilities=specs["replicate-vton"].capabilities,
-            base_url=settings.replicate_base_url,
-            timeout_s=settings.replicate_timeout_s,
-        )
+    replicate_models = (
+        ("replicate", settings.replicate_model, prompt_inputs),
+        ("replicate-vton", settings.replicate_vton_model, idm_vton_inputs),
+    )
+    for name, model, inputs in replicate_models:
+        if token is not None and model and specs[name].missing is None:
+            providers[name] = ReplicateProvider(
+                name=name,
+                token=token.get_secret_value(),
+                model=model,
+                inputs=inputs,
+                capabilities=specs[name].capabilities,
+                base_url=settings.replicate_base_url,
+                timeout_s=settings.replicate_timeout_s,
+            )
     if settings.fashn_api_key is not None:
         providers["fashn"] = FashnProvider(
             api_key=settings.fashn_api_key.get_secret_value(),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import re
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -26,11 +25,10 @@ from fittingroom.errors import (
     ProviderUnauthorized,
     ProviderUnavailable,
 )
-from fittingroom.images import decode_rgb, encode_image, inspect_image
+from fittingroom.images import DATA_URI, decode_rgb, encode_image, inspect_image
 
 T = TypeVar("T")
 
-_DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,", re.IGNORECASE)
 MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 MAX_OUTPUT_PIXELS = 40_000_000
 
@@ -129,7 +127,7 @@ async def fetch_image(provider: str, client: httpx.AsyncClient, location: Any) -
     if location.startswith(("http://", "https://")):
         data = await _download(provider, client, location)
     else:
-        match = _DATA_URI.match(location)
+        match = DATA_URI.match(location)
         try:
             data = base64.b64decode(location[match.end() :] if match else location, validate=True)
         except (binascii.Error, ValueError):
